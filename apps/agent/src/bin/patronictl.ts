@@ -1,0 +1,4 @@
+#!/usr/bin/env node
+import { runPatronictl } from '../patronictl-cli.js';
+
+process.exitCode = await runPatronictl(process.argv.slice(2), process.stdout, process.stderr);

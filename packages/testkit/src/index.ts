@@ -1,0 +1,6 @@
+export { type EtcdServer, startEtcd } from './etcd.js';
+export { freePort, waitForPort } from './ports.js';
+export { postgresBinDir, runningAsRoot } from './postgres-bin.js';
+export { type ManagedProcess, type SpawnOptions, spawnManaged, waitUntil } from './process.js';
+export { makeTempDir } from './temp-dir.js';
+export { fourLetterWord, startZooKeeper, type ZooKeeperServer } from './zookeeper.js';
