@@ -54,9 +54,13 @@ describe('published artifacts', () => {
     expect(ctl.stdout).toContain('patronictl version');
 
     // The DCS package the user chose is importable next to the agent; no other dcs-* was installed.
-    const probe = await run('node', ['--input-type=module', '-e', "console.log(typeof (await import('@patroni/dcs-etcd')))"], {
-      cwd: userDir,
-    });
+    const probe = await run(
+      'node',
+      ['--input-type=module', '-e', "console.log(typeof (await import('@patroni/dcs-etcd')))"],
+      {
+        cwd: userDir,
+      },
+    );
     expect(probe.stdout.trim()).toBe('object');
     const installed = await readdir(join(userDir, 'node_modules/@patroni'));
     expect(installed.sort()).toEqual(['agent', 'dcs-etcd', 'ha-core', 'postgres', 'rest-api']);

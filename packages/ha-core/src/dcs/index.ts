@@ -1,0 +1,3 @@
+export * from './dcs.js';
+export * from './errors.js';
+export * from './kv.js';
