@@ -106,3 +106,11 @@ export interface Logger {
 export function clusterBasePath(scope: Pick<DcsScope, 'namespace' | 'scope'>): string {
   return `/${scope.namespace}/${scope.scope}`.replace(/\/+/g, '/');
 }
+
+/**
+ * What a DCS package exports (`export const backends = {...}`): one factory per config section it serves
+ * (`etcd`, `etcd3`, `consul`, `zookeeper`, `exhibitor`, `kubernetes`). The factory validates its own
+ * section and throws a `ConfigError`-coded error naming the bad keys.
+ */
+export type DcsBackendFactory = (section: unknown, context: DcsFactoryContext) => Promise<Dcs>;
+export type DcsBackends = Readonly<Record<string, DcsBackendFactory>>;
