@@ -6,6 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "$(id -u)" = 0 ]; then
   id postgres >/dev/null 2>&1 || { echo "tests need the 'postgres' user: apt-get install postgresql-15" >&2; exit 1; }
-  exec runuser -u postgres -- env HOME=/var/lib/postgresql PATH="$PATH" node_modules/.bin/vitest --configLoader runner "$@"
+  # npm's own variables (npm_config_cache=/root/.npm...) would point the tests' npm at root's files.
+  unset_npm=()
+  for v in $(compgen -e | grep -i '^npm_' || true); do unset_npm+=(-u "$v"); done
+  exec runuser -u postgres -- env "${unset_npm[@]}" HOME=/var/lib/postgresql PATH="$PATH" node_modules/.bin/vitest --configLoader runner "$@"
 fi
 exec node_modules/.bin/vitest --configLoader runner "$@"
