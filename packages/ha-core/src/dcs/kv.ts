@@ -17,7 +17,8 @@ export interface DcsKv {
   /**
    * Writes `value` at `key` when `condition` holds. `ephemeral` binds the key to this agent's
    * session/lease/TTL (leader and member keys); otherwise the key is persistent.
-   * Returns the new version, or `null` when the condition did not hold.
+   * Returns the new version, or `null` when the condition did not hold. The version MUST be the same kind of
+   * value `readAll` reports as that key's `version` (KvDcs compares them to tell a live lock from a stale one).
    */
   write(key: string, value: string, options: KvWriteOptions): Promise<KvWriteResult>;
 
