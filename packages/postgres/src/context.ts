@@ -1,0 +1,131 @@
+import type { DynamicConfig, Logger, PostgresState, UpstreamMember } from '@patroni/ha-core';
+import pg from 'pg';
+import { Binaries } from './binaries.js';
+import { CallbackExecutor } from './callbacks.js';
+import type { BootstrapConfig, PostgresqlConfig } from './config.js';
+import { localHost } from './conninfo.js';
+import { PostgresError, PostgresErrorCode } from './errors.js';
+
+export interface PostgresDeps {
+  /** Cluster name (`scope`): cluster_name, callback argument, custom method `--scope`. */
+  readonly scope: string;
+  /** This member's name: application_name in primary_conninfo, slot name. */
+  readonly name: string;
+  readonly logger?: Logger;
+  /** The `bootstrap:` section (method, initdb options, post_bootstrap), parsed by bootstrapConfigSchema. */
+  readonly bootstrap?: BootstrapConfig | null;
+  /** The current dynamic configuration (`/config`); null before one is known. Read on every config write. */
+  readonly dynamicConfig?: () => DynamicConfig | null;
+  /** Where the postmaster's stdout/stderr go (appended); default: inherited from the agent. */
+  readonly postmasterLogFile?: string;
+}
+
+export type PostgresRole =
+  | 'uninitialized'
+  | 'primary'
+  | 'promoted'
+  | 'replica'
+  | 'standby_leader'
+  | 'demoted';
+
+const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** The state one managed server shares between the lifecycle, observation, bootstrap and rewind modules. */
+export class PgContext {
+  readonly logger: Logger;
+  readonly binaries: Binaries;
+  readonly callbacks: CallbackExecutor;
+  state: PostgresState = 'stopped';
+  role: PostgresRole = 'uninitialized';
+  /** The upstream the recovery configuration was last written for. */
+  upstream: UpstreamMember | null = null;
+  /** Set by setSynchronousStandbyNames: string, null (removed), undefined (user's parameter applies). */
+  syncStandbyNames: string | null | undefined = undefined;
+  pendingRestartReason: Record<string, { old_value: string; new_value: string }> = {};
+  private client: pg.Client | null = null;
+
+  constructor(
+    public config: PostgresqlConfig,
+    readonly deps: PostgresDeps,
+  ) {
+    this.logger = deps.logger ?? silentLogger;
+    this.binaries = new Binaries(config);
+    this.callbacks = new CallbackExecutor(() => this.config.callbacks, deps.scope, this.logger);
+  }
+
+  get dataDir(): string {
+    return this.config.dataDir;
+  }
+
+  dynamic(): DynamicConfig | null {
+    return this.deps.dynamicConfig?.() ?? null;
+  }
+
+  /** The first absolute directory of unix_socket_directories (for use_unix_socket). */
+  unixSocketDir(): string | null {
+    const value =
+      this.config.parameters.unix_socket_directories ??
+      this.dynamic()?.postgresql.parameters.unix_socket_directories;
+    if (value === undefined) return null;
+    return (
+      String(value)
+        .split(',')
+        .map((d) => d.trim())
+        .find((d) => d.startsWith('/')) ?? null
+    );
+  }
+
+  /** libpq parameters of the local superuser connection (postgres.md §3). */
+  localConnection(applicationName = 'Patroni heartbeat'): pg.ClientConfig {
+    const su = this.config.authentication.superuser;
+    return {
+      host: localHost(this.config, this.unixSocketDir(), this.config.useUnixSocket),
+      port: this.config.port,
+      user: su.username,
+      password: su.password ?? undefined,
+      database: this.config.database,
+      application_name: applicationName,
+      connectionTimeoutMillis: 3000,
+      options: '-c statement_timeout=2000',
+      ssl: su.options.sslmode === 'require' ? { rejectUnauthorized: false } : undefined,
+    };
+  }
+
+  /** A query on the cached local connection; the connection is dropped on any error. */
+  async query<T extends pg.QueryResultRow = Record<string, unknown>>(
+    sql: string,
+    params: unknown[] = [],
+  ): Promise<T[]> {
+    try {
+      if (this.client === null) {
+        const client = new pg.Client(this.localConnection());
+        client.on('error', () => this.closeConnection());
+        this.client = client;
+        await client.connect();
+      }
+      const result = await this.client.query<T>(sql, params);
+      return result.rows;
+    } catch (error) {
+      await this.closeConnection();
+      throw new PostgresError(PostgresErrorCode.QueryFailed, (error as Error).message, { cause: error });
+    }
+  }
+
+  /** A one-off connection without statement timeout (CHECKPOINT, role creation). */
+  async withConnection<T>(work: (client: pg.Client) => Promise<T>, config: pg.ClientConfig = {}): Promise<T> {
+    const client = new pg.Client({ ...this.localConnection('Patroni'), options: undefined, ...config });
+    client.on('error', () => undefined);
+    await client.connect();
+    try {
+      return await work(client);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  async closeConnection(): Promise<void> {
+    const client = this.client;
+    this.client = null;
+    await client?.end().catch(() => undefined);
+  }
+}

@@ -1,0 +1,93 @@
+import type { UpstreamMember } from '@patroni/ha-core';
+import { hasRecoverySignal } from './config-files.js';
+import { parseConninfo } from './conninfo.js';
+import type { PgContext } from './context.js';
+import { readControlData } from './controldata.js';
+import { checkPostmaster } from './postmaster.js';
+import { pgpassFor, recoveryParameters, writePgpass } from './server-config.js';
+
+interface SettingRow {
+  name: string;
+  setting: string;
+  context: string;
+}
+
+/** Recovery names compared with pg_settings (postgres.md §7.2). */
+const COMPARED = [
+  'primary_conninfo',
+  'primary_slot_name',
+  'restore_command',
+  'archive_cleanup_command',
+  'recovery_min_apply_delay',
+  'recovery_target_timeline',
+];
+
+function sameValue(name: string, current: string, desired: string): boolean {
+  if (name === 'primary_conninfo') {
+    const a = parseConninfo(current);
+    const b = parseConninfo(desired);
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+    return [...keys].every((k) => a[k] === b[k]);
+  }
+  if (name === 'recovery_min_apply_delay')
+    return (Number.parseInt(current, 10) || 0) === (Number.parseInt(desired, 10) || 0);
+  return current === desired;
+}
+
+/**
+ * Compares the live recovery settings with what following `upstream` needs (postgres.md §7.2, PG ≥ 12).
+ * Returns the names that differ and whether one of them needs a restart.
+ */
+export async function recoveryDifferences(ctx: PgContext, upstream: UpstreamMember | null, version: number) {
+  const desired = recoveryParameters(ctx, upstream, version, {});
+  const rows = await ctx.query<SettingRow>(
+    'SELECT name, setting, context FROM pg_catalog.pg_settings WHERE name = ANY($1)',
+    [COMPARED],
+  );
+  const changed: string[] = [];
+  let restart = false;
+  for (const row of rows) {
+    const want = desired[row.name] ?? (row.name === 'recovery_min_apply_delay' ? '0' : '');
+    if (!sameValue(row.name, row.setting, want)) {
+      changed.push(row.name);
+      if (row.context === 'postmaster') restart = true;
+    }
+  }
+  return { changed, restart };
+}
+
+export async function configureFollow(
+  ctx: PgContext,
+  upstream: UpstreamMember | null,
+  reload: () => Promise<void>,
+): Promise<'unchanged' | 'reloaded' | 'restart-required'> {
+  if (checkPostmaster(ctx.dataDir).kind !== 'running') {
+    ctx.upstream = upstream;
+    return 'unchanged';
+  }
+  if (!hasRecoverySignal(ctx.dataDir)) {
+    ctx.upstream = upstream;
+    return 'restart-required';
+  }
+  const version = await ctx.binaries.serverVersion();
+  const diff = await recoveryDifferences(ctx, upstream, version);
+  if (upstream) await writePgpass(ctx, pgpassFor(upstream.connUrl, ctx.config.authentication.replication));
+  ctx.upstream = upstream;
+  if (diff.changed.length === 0) return 'unchanged';
+  if (diff.restart) {
+    ctx.logger.info('changing primary_conninfo and restarting');
+    return 'restart-required';
+  }
+  if (ctx.role !== 'standby_leader') ctx.role = 'replica';
+  await reload();
+  return 'reloaded';
+}
+
+/** The role the recovery state of a stopped or running data directory implies (postgres.md §2.1 step 2). */
+export async function roleFromDataDirectory(
+  ctx: PgContext,
+): Promise<'replica' | 'primary' | 'uninitialized'> {
+  const control = await readControlData(ctx.binaries, ctx.dataDir);
+  if (Object.keys(control).length === 0) return 'uninitialized';
+  return hasRecoverySignal(ctx.dataDir) ? 'replica' : 'primary';
+}
