@@ -153,6 +153,10 @@ export interface PostgresQueryResult {
   readonly walPosition: Lsn;
   readonly replayedLsn: Lsn;
   readonly receivedLsn: Lsn;
+  /** [4.x] WAL receiver's latest_end_lsn (replicas, PG ≥ 9.6): fresher than the DCS for lag checks. */
+  readonly latestEndLsn?: Lsn | null;
+  /** [4.x] WAL receiver's written_lsn (PG ≥ 13): preferred for the received position when non-zero. */
+  readonly writtenLsn?: Lsn | null;
   readonly replayedTimestamp: string | null;
   readonly replayPaused: boolean;
   /** WAL receiver status (`streaming`...), null when none. */

@@ -36,6 +36,11 @@ export interface PublishedStatus {
   readonly lastSummary: string;
   readonly apiUrl: string | null;
   readonly connUrl: string | null;
+  /**
+   * Epoch ms at which the next HA cycle is due (Patroni `next_run`); `GET /liveness` fails when it is more than
+   * `ttl` (primary) or `2 × ttl` (others) in the past. Absent: liveness cannot tell and answers 200.
+   */
+  readonly nextRunAtMs?: number;
 }
 
 /** Requests the REST API hands to the agent; each resolves with what the endpoint answers. */
@@ -67,6 +72,11 @@ export interface CommandResult {
   /** Body text (Patroni answers these endpoints in plain text), or a JSON value. */
   readonly body: string | Readonly<Record<string, unknown>>;
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * Answer with a bare HTTP error page for `status` (what Patroni's `send_error` writes: 409 on a lost CAS,
+   * 502/503 when the config key is missing or cannot be written) instead of `body`.
+   */
+  readonly errorPage?: boolean;
 }
 
 export interface RestartRequest {
