@@ -25,6 +25,8 @@ export function fourLetterWord(port: number, word: string): Promise<string> {
     socket.on('data', (d) => (reply += d.toString()));
     socket.on('end', () => resolve(reply));
     socket.on('error', reject);
+    // A JVM still starting may accept the connection and never answer: give up so the caller polls again.
+    socket.setTimeout(2_000, () => socket.destroy(new Error(`no answer to ${word} within 2 s`)));
     socket.on('connect', () => socket.write(word));
   });
 }

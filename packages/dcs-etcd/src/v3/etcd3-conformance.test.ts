@@ -1,0 +1,20 @@
+import { runDcsConformance } from '@patroni/ha-core/testing';
+import { type EtcdServer, startEtcd } from '@patroni/testkit';
+import { afterAll, beforeAll } from 'vitest';
+import { etcdConformanceFixture } from '../conformance-fixture.js';
+
+let etcd: EtcdServer;
+beforeAll(async () => {
+  etcd = await startEtcd();
+});
+afterAll(async () => {
+  await etcd?.stop();
+});
+
+runDcsConformance('etcd3 (real etcd 3.4, v3 API)', async () =>
+  etcdConformanceFixture('etcd3', {
+    hosts: [`127.0.0.1:${etcd.clientPort}`],
+    pause: () => etcd.pause(),
+    restart: () => etcd.restart(),
+  }),
+);
