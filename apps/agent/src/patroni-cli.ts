@@ -1,11 +1,31 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { AgentConfig } from './config/agent-config.js';
+import { liveProblems } from './config/live-checks.js';
+import { type Env, loadConfig, readLocalTree } from './config/load-config.js';
+import { generateSampleConfig } from './config/sample-config.js';
+import { minimalSectionSchemas, type SectionSchemas } from './config/section-schemas.js';
+import { formatProblem, validateLocalTree } from './config/validate.js';
+import { dumpYaml } from './config/yaml-dump.js';
+import { refuseRoot } from './root-check.js';
 import { agentVersion } from './version.js';
 
-interface Out {
+export interface Out {
   write(chunk: string): unknown;
 }
 
+/** What `patroni` needs from the outside world; main.ts passes the real ones, tests their own. */
+export interface PatroniDeps {
+  readonly env: Env;
+  /** The effective uid (`process.getuid()`), null where there is none. */
+  readonly uid: number | null;
+  readonly sections: SectionSchemas;
+  /** Runs the agent with a validated configuration; resolves to the exit code. Absent until wired. */
+  readonly runDaemon?: (config: AgentConfig, consumedEnv: readonly string[]) => Promise<number>;
+}
+
 const PATRONI_USAGE = `usage: patroni [-h] [--validate-config] [--generate-config] [--generate-sample-config] [--dsn DSN]
-               [--version]
+               [--ignore-listen-port] [--print] [--version]
                [configfile]
 
 Postgres high availability agent (TypeScript implementation, compatible with Patroni)
@@ -22,20 +42,155 @@ options:
                         Generate a sample Patroni yaml configuration file
   --dsn DSN             Optional DSN string of the instance to be used as a source for config
                         generation. Superuser connection is required.
+  -i, --ignore-listen-port
+                        Ignore the listen port conflicts when validating the config
+  -p, --print           Print the merged configuration after validation
   --version             show program's version number and exit
 `;
 
-/** The `patroni` command line. Returns the process exit code. */
-export async function runPatroni(argv: readonly string[], out: Out, err: Out): Promise<number> {
-  if (argv.includes('--version')) {
-    out.write(`patroni ${agentVersion()}\n`);
-    return 0;
+type Mode = 'run' | 'validate' | 'sample' | 'generate';
+
+interface PatroniArgs {
+  mode: Mode;
+  help: boolean;
+  version: boolean;
+  dsn: string | null;
+  ignoreListenPort: boolean;
+  print: boolean;
+  configFile: string | undefined;
+}
+
+const MODE_FLAGS: Record<string, Mode> = {
+  '--validate-config': 'validate',
+  '--generate-sample-config': 'sample',
+  '--generate-config': 'generate',
+};
+
+/** argparse-like parsing; returns the usage error text on bad input. */
+export function parsePatroniArgs(argv: readonly string[]): PatroniArgs | { error: string } {
+  const args: PatroniArgs = {
+    mode: 'run',
+    help: false,
+    version: false,
+    dsn: null,
+    ignoreListenPort: false,
+    print: false,
+    configFile: undefined,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const mode = MODE_FLAGS[arg];
+    if (mode !== undefined) {
+      if (args.mode !== 'run' && args.mode !== mode)
+        return { error: `argument ${arg}: not allowed with another mode argument` };
+      args.mode = mode;
+    } else if (arg === '-h' || arg === '--help') args.help = true;
+    else if (arg === '--version') args.version = true;
+    else if (arg === '-i' || arg === '--ignore-listen-port') args.ignoreListenPort = true;
+    else if (arg === '-p' || arg === '--print') args.print = true;
+    else if (arg === '--dsn' || arg.startsWith('--dsn=')) {
+      const value = arg === '--dsn' ? argv[++i] : arg.slice('--dsn='.length);
+      if (value === undefined) return { error: 'argument --dsn: expected one argument' };
+      args.dsn = value;
+    } else if (arg.startsWith('-') && arg !== '-') return { error: `unrecognized arguments: ${arg}` };
+    else if (args.configFile === undefined) args.configFile = arg;
+    else return { error: `unrecognized arguments: ${arg}` };
   }
-  if (argv.includes('-h') || argv.includes('--help')) {
+  return args;
+}
+
+async function validateConfig(args: PatroniArgs, out: Out, err: Out, deps: PatroniDeps): Promise<number> {
+  const local = readLocalTree(args.configFile, deps.env);
+  if (!local.ok) {
+    for (const problem of local.problems) err.write(`${problem}\n`);
+    return 1;
+  }
+  const problems = [
+    ...validateLocalTree(local.tree, deps.sections),
+    ...(await liveProblems(local.tree, {
+      ignoreListenPort: args.ignoreListenPort,
+      pathEnv: deps.env.PATH ?? '',
+    })),
+  ];
+  if (problems.length > 0) {
+    for (const problem of problems) err.write(`${formatProblem(problem)}\n`);
+    return 1;
+  }
+  if (args.print) out.write(dumpYaml(local.tree));
+  return 0;
+}
+
+async function sampleConfig(args: PatroniArgs, out: Out, err: Out, deps: PatroniDeps): Promise<number> {
+  try {
+    const text = await generateSampleConfig(deps.env);
+    if (args.configFile === undefined) out.write(text);
+    else {
+      mkdirSync(dirname(args.configFile), { recursive: true });
+      writeFileSync(args.configFile, text);
+    }
+    return 0;
+  } catch (error) {
+    err.write(`Unexpected exception: ${(error as Error).message}\n`);
+    return 1;
+  }
+}
+
+async function runAgent(args: PatroniArgs, err: Out, deps: PatroniDeps): Promise<number> {
+  const refusal = refuseRoot(deps.uid);
+  if (refusal !== null) {
+    err.write(`${refusal}\n`);
+    return 1;
+  }
+  const loaded = loadConfig({ path: args.configFile, env: deps.env, sections: deps.sections });
+  if (!loaded.ok) {
+    for (const problem of loaded.problems) err.write(`${problem}\n`);
+    return 1;
+  }
+  if (deps.runDaemon === undefined) {
+    err.write('patroni: error: the daemon is not wired up yet in this version\n');
+    return 2;
+  }
+  return deps.runDaemon(loaded.config, loaded.consumedEnv);
+}
+
+/** The `patroni` command line. Returns the process exit code. */
+export async function runPatroni(
+  argv: readonly string[],
+  out: Out,
+  err: Out,
+  deps: Partial<PatroniDeps> = {},
+): Promise<number> {
+  const resolved: PatroniDeps = {
+    env: deps.env ?? process.env,
+    uid: deps.uid !== undefined ? deps.uid : (process.getuid?.() ?? null),
+    sections: deps.sections ?? minimalSectionSchemas,
+    ...(deps.runDaemon ? { runDaemon: deps.runDaemon } : {}),
+  };
+  const args = parsePatroniArgs(argv);
+  if ('error' in args) {
+    err.write(PATRONI_USAGE.split('\n\n')[0] ?? '');
+    err.write(`\npatroni: error: ${args.error}\n`);
+    return 2;
+  }
+  if (args.help) {
     out.write(PATRONI_USAGE);
     return 0;
   }
-  err.write(PATRONI_USAGE);
-  err.write('patroni: error: the daemon is not wired up yet in this version\n');
-  return 2;
+  if (args.version) {
+    out.write(`patroni ${agentVersion()}\n`);
+    return 0;
+  }
+  switch (args.mode) {
+    case 'validate':
+      return validateConfig(args, out, err, resolved);
+    case 'sample':
+      return sampleConfig(args, out, err, resolved);
+    case 'generate':
+      err.write(
+        'Unexpected exception: --generate-config needs a PostgreSQL client, which this version of @patroni/agent does not include yet\n',
+      );
+      return 1;
+    default:
+      return runAgent(args, err, resolved);
+  }
 }
