@@ -134,6 +134,20 @@ export interface PostgresObservation {
   readonly pendingRestartReason: Readonly<Record<string, { old_value: string; new_value: string }>>;
   /** Whether a recovery configuration (standby.signal) is in place. */
   readonly hasRecoveryConfig: boolean;
+  /**
+   * The primary's timeline history (`<timeline>.history`, postgres.md §4.4), oldest first; absent when
+   * unknown or not a primary. The leader publishes it in `/history`.
+   */
+  readonly timelineHistory?: readonly TimelineSwitch[];
+}
+
+/** One line of a timeline history file. */
+export interface TimelineSwitch {
+  readonly parentTimeline: number;
+  readonly switchLsn: Lsn;
+  readonly reason: string;
+  /** The history file's mtime as ISO 8601 with the local offset (Patroni's `promoted_at`), when known. */
+  readonly fileModifiedAt?: string;
 }
 
 export type DataDirectoryState =

@@ -1,0 +1,133 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { SimCluster } from './test-support/sim-cluster.js';
+
+let sim: SimCluster | null = null;
+afterEach(async () => {
+  await sim?.shutdownAll();
+  sim = null;
+});
+
+async function threeNodeCluster(): Promise<SimCluster> {
+  const cluster = new SimCluster();
+  for (const name of ['pg1', 'pg2', 'pg3']) cluster.addNode(name);
+  for (const name of ['pg1', 'pg2', 'pg3']) cluster.start(name);
+  await cluster.advance(60_000);
+  return cluster;
+}
+
+describe('HaLoop on virtual time with the in-memory DCS', () => {
+  it('bootstraps one primary and two replicas following it', async () => {
+    sim = await threeNodeCluster();
+    expect(sim.primaries()).toEqual(['pg1']);
+    expect(sim.leader()).toBe('pg1');
+    expect(sim.node('pg2').pg.upstream).toBe('pg1');
+    expect(sim.node('pg3').pg.upstream).toBe('pg1');
+    expect(sim.node('pg1').loop.getStatus().lastSummary).toBe(
+      'no action. I am (pg1), the leader with the lock',
+    );
+    expect(sim.node('pg2').loop.getStatus().lastSummary).toBe(
+      'no action. I am (pg2), a secondary, and following a leader (pg1)',
+    );
+    expect(sim.node('pg1').pg.callbacks).toContain('on_start primary');
+  });
+
+  it('fails over when the primary agent dies, never with two primaries holding the key', async () => {
+    sim = await threeNodeCluster();
+    await sim.kill('pg1');
+    sim.node('pg1').pg.crash();
+    const start = sim.clock.now();
+    const promoted = await sim.clock.advanceUntil(
+      () => sim?.leader() !== null && sim?.leader() !== 'pg1',
+      90_000,
+      500,
+    );
+    expect(promoted).toBe(true);
+    const elapsedMs = sim.clock.now() - start;
+    expect(elapsedMs).toBeLessThanOrEqual(30_000 + 10_000 + 2_000);
+    await sim.advance(20_000);
+    const leader = sim.leader();
+    expect(sim.primaries()).toEqual([leader]);
+  });
+
+  it('a primary cut off from the DCS demotes before its key expires', async () => {
+    sim = await threeNodeCluster();
+    sim.node('pg1').kv.setUnreachable(true);
+    await sim.advance(29_000);
+    expect(sim.primaries()).not.toContain('pg1');
+    expect(
+      sim.transcript.some((l) =>
+        l.includes('pg1: demoted self because DCS is not accessible and I was a leader'),
+      ),
+    ).toBe(true);
+    await sim.advance(30_000);
+    expect(sim.primaries()).toHaveLength(1);
+  });
+
+  it('graceful shutdown stops Postgres, then releases the key; a replica takes over', async () => {
+    sim = await threeNodeCluster();
+    await sim.stop('pg1');
+    expect(sim.node('pg1').pg.running).toBe(false);
+    expect(sim.leader()).toBeNull();
+    await sim.advance(20_000);
+    expect(['pg2', 'pg3']).toContain(sim.leader());
+  });
+
+  it('publishes a status after every cycle and honours the loop schedule', async () => {
+    sim = new SimCluster();
+    sim.addNode('pg1');
+    const seen: string[] = [];
+    sim.node('pg1').loop.onStatus((status) => seen.push(status.lastSummary));
+    sim.start('pg1');
+    await sim.advance(45_000);
+    expect(seen).toContain('initialized a new cluster');
+    const status = sim.node('pg1').loop.getStatus();
+    expect(status.role).toBe('primary');
+    expect(status.nextRunAtMs).toBeGreaterThan(sim.clock.now() - 1);
+    const cycles = sim.transcript.filter((l) => l.startsWith('+') && l.includes('pg1: no action'));
+    expect(cycles.length).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('HaLoop commands', () => {
+  it('reinitialize: refused on the leader, started on a replica', async () => {
+    sim = await threeNodeCluster();
+    expect(await sim.node('pg1').loop.reinitialize({ force: false, fromLeader: false })).toEqual({
+      status: 503,
+      body: 'I am the leader, can not reinitialize',
+    });
+    const replica = sim.node('pg2');
+    expect(await replica.loop.reinitialize({ force: false, fromLeader: true })).toEqual({
+      status: 200,
+      body: 'reinitialize started',
+    });
+    await sim.advance(20_000);
+    expect(replica.pg.running).toBe(true);
+    expect(replica.pg.upstream).toBe('pg1');
+    expect(replica.loop.getStatus().lastSummary).toBe(
+      'no action. I am (pg2), a secondary, and following a leader (pg1)',
+    );
+  });
+
+  it('immediate restart runs through the next cycle and answers when done', async () => {
+    sim = await threeNodeCluster();
+    const node = sim.node('pg2');
+    const refused = await node.loop.restartNow({
+      role: 'primary',
+      postgresVersionNum: null,
+      restartPending: false,
+      timeoutMs: null,
+    });
+    expect(refused).toEqual({ status: 503, body: 'restart conditions are not satisfied' });
+    const answer = sim.whileAdvancing(
+      node.loop.restartNow({ role: null, postgresVersionNum: null, restartPending: false, timeoutMs: null }),
+    );
+    expect(await answer).toEqual({ status: 200, body: 'restarted successfully' });
+    expect(sim.transcript.some((l) => l.includes('pg2: restart initiated'))).toBe(true);
+  });
+
+  it('POST /failsafe is refused when failsafe mode is off and by a running primary', async () => {
+    sim = await threeNodeCluster();
+    const payload = { name: 'pg1', conn_url: 'c', api_url: 'a' };
+    expect(sim.node('pg2').loop.receiveFailsafe(payload)).toMatchObject({ status: 502 });
+  });
+});
