@@ -21,7 +21,11 @@ export interface PatroniDeps {
   readonly uid: number | null;
   readonly sections: SectionSchemas;
   /** Runs the agent with a validated configuration; resolves to the exit code. Absent until wired. */
-  readonly runDaemon?: (config: AgentConfig, consumedEnv: readonly string[]) => Promise<number>;
+  readonly runDaemon?: (
+    config: AgentConfig,
+    consumedEnv: readonly string[],
+    configFile: string | undefined,
+  ) => Promise<number>;
 }
 
 const PATRONI_USAGE = `usage: patroni [-h] [--validate-config] [--generate-config] [--generate-sample-config] [--dsn DSN]
@@ -150,7 +154,7 @@ async function runAgent(args: PatroniArgs, err: Out, deps: PatroniDeps): Promise
     err.write('patroni: error: the daemon is not wired up yet in this version\n');
     return 2;
   }
-  return deps.runDaemon(loaded.config, loaded.consumedEnv);
+  return deps.runDaemon(loaded.config, loaded.consumedEnv, args.configFile);
 }
 
 /** The `patroni` command line. Returns the process exit code. */

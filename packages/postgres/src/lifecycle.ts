@@ -83,11 +83,15 @@ async function launchPostmaster(ctx: PgContext, commandLine: readonly string[]):
     env.MALLOC_ARENA_MAX = env.PG_MALLOC_ARENA_MAX;
     delete env.PG_MALLOC_ARENA_MAX;
   }
-  // The log path travels as $1, so the postmaster's environment stays free of agent variables.
+  // The log path travels as $1, so the postmaster's environment stays free of agent variables. Without a log
+  // file the postmaster writes to the agent's stderr; it must not hold the pipe `echo $!` answers on.
   const log = ctx.deps.postmasterLogFile ?? '';
   const script =
-    'log="$1"; shift; if [ -n "$log" ]; then "$@" </dev/null >>"$log" 2>&1 & else "$@" </dev/null & fi; echo $!';
-  const result = await runCommand('/bin/sh', ['-c', script, 'sh', log, postgres, ...args], { env });
+    'log="$1"; shift; if [ -n "$log" ]; then "$@" </dev/null >>"$log" 2>&1 & else "$@" </dev/null >&2 & fi; echo $!';
+  const result = await runCommand('/bin/sh', ['-c', script, 'sh', log, postgres, ...args], {
+    env,
+    inheritStderr: log === '',
+  });
   const pid = Number(result.stdout.trim());
   if (result.code !== 0 || !Number.isInteger(pid) || pid <= 0)
     throw new Error(`could not launch ${postgres}: ${result.spawnError ?? result.stderr.trim()}`);

@@ -8,6 +8,8 @@ export interface RunOptions {
   readonly timeoutMs?: number | null;
   /** Text written to stdin, which is then closed. */
   readonly input?: string;
+  /** Give the child the agent's own stderr instead of capturing it (a postmaster outliving the call). */
+  readonly inheritStderr?: boolean;
 }
 
 export interface RunResult {
@@ -37,7 +39,11 @@ export function runCommand(
     const child = spawn(command, args, {
       env: options.env ?? process.env,
       cwd: options.cwd,
-      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      stdio: [
+        options.input === undefined ? 'ignore' : 'pipe',
+        'pipe',
+        options.inheritStderr ? 'inherit' : 'pipe',
+      ],
       detached: true,
     });
     let stdout = '';

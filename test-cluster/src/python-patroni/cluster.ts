@@ -40,6 +40,11 @@ export interface PythonPatroniClusterOptions {
   readonly synchronousMode?: PatroniNodeSpec['synchronousMode'];
   /** Last word on each node's YAML (tags, extra parameters, ...). */
   readonly patchConfig?: (config: PatroniConfig, name: string) => PatroniConfig;
+  /**
+   * The agent each node runs, config file appended (default Debian's `patroni`). Our agent runs as
+   * `[process.execPath, <apps/agent/dist/bin/patroni.js>]`; mixing both gives an interoperability cluster.
+   */
+  readonly agentCommand?: (name: string, index: number) => readonly string[];
 }
 
 export interface PythonPatroniCluster {
@@ -100,7 +105,8 @@ export async function startPythonPatroniCluster(
       mode: 0o600,
     });
     const connectionString = `postgres://${superuserName}:${passwords.superuser}@127.0.0.1:${spec.pgPort}/postgres`;
-    nodes.push(createNode({ ...spec, configFile, connectionString }));
+    const command = options.agentCommand?.(spec.name, nodes.length) ?? ['patroni'];
+    nodes.push(createNode({ ...spec, configFile, connectionString, command }));
   }
   return clusterHandle(options.scope, nodes, passwords, ctlConfigFile);
 }

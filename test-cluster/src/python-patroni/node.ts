@@ -38,13 +38,16 @@ export interface NodeLayout {
   readonly nodeDir: string;
   readonly configFile: string;
   readonly connectionString: string;
+  /** The agent's argv without the config file (`['patroni']`, or node + our agent's bin). */
+  readonly command: readonly string[];
 }
 
 export function createNode(layout: NodeLayout): PythonPatroniNode {
   const dataDir = dataDirOf(layout.nodeDir);
   const seenPids = new Set<number>();
   const launch = () => {
-    const proc = spawnManaged('patroni', [layout.configFile], {
+    const [program = 'patroni', ...args] = layout.command;
+    const proc = spawnManaged(program, [...args, layout.configFile], {
       cwd: layout.nodeDir,
       env: patroniEnv(),
       logFile: join(layout.nodeDir, 'patroni.log'),

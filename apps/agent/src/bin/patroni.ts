@@ -1,4 +1,6 @@
 #!/usr/bin/env node
-import { runPatroni } from '../patroni-cli.js';
+import { main } from '../main.js';
 
-process.exitCode = await runPatroni(process.argv.slice(2), process.stdout, process.stderr);
+process.exitCode = await main(process.argv.slice(2));
+// Timers of closed clients must not keep a stopped agent alive.
+process.exit();
