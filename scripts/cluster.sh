@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# `npm run cluster -- up|down`: set-up, then the local cluster of real processes (see test-cluster/).
+# `npm run cluster -- up|down [--nodes N] [--dcs etcd3|etcd|zookeeper]`: set-up on a fresh machine (Debian
+# packages when root, pnpm, the workspace, a build), then the local cluster of real processes (etcd or ZooKeeper,
+# N of our agents, HAProxy) from test-cluster/. PostgreSQL refuses root, so as root it runs as `postgres`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
-if [ ! -f test-cluster/dist/cli.js ]; then
-  echo "the local cluster is not wired up yet in this version (test-cluster issue)" >&2
-  exit 1
+if [ "${1:-up}" != down ]; then bash scripts/setup.sh; fi
+cli=(node test-cluster/dist/cli.js "$@")
+if [ "$(id -u)" = 0 ]; then
+  # setpriv execs in place (runuser would SIGKILL the cluster 2 s into its graceful Ctrl-C shutdown).
+  exec setpriv --reuid=postgres --regid=postgres --init-groups env HOME=/var/lib/postgresql PATH="$PATH" "${cli[@]}"
 fi
-exec node test-cluster/dist/cli.js "$@"
+exec "${cli[@]}"

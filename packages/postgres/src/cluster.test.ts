@@ -1,6 +1,13 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { asLsn, type DynamicConfig, type UpstreamMember } from '@patroni/ha-core';
+import {
+  asLsn,
+  type DynamicConfig,
+  type HistoryLine,
+  historyLines,
+  parseLsn,
+  type UpstreamMember,
+} from '@patroni/ha-core';
 import { freePort, makeTempDir, postgresBinDir, waitUntil } from '@patroni/testkit';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +15,7 @@ import { parseBootstrapConfig, parsePostgresqlConfig } from './config.js';
 import { createPostgres } from './index.js';
 import type { PostgresManager } from './postgres-manager.js';
 import { renderSynchronousStandbyNames } from './sync-names.js';
+import { localIsoTimestamp } from './timeline.js';
 
 // One primary and one replica shared by the file: bootstrap → basebackup → sync → slots → failover with a
 // real divergence → pg_rewind → switchover back. Each step relies on the one before.
@@ -52,6 +60,7 @@ const auth = {
 let root: { path: string; remove(): Promise<void> };
 const nodes: Record<string, { pg: PostgresManager; port: number; upstream: UpstreamMember }> = {};
 const figures: Record<string, number> = {};
+const history: { timeline2?: HistoryLine[] } = {};
 
 function makeNode(name: string, port: number, extra: Record<string, unknown> = {}): PostgresManager {
   const dir = join(root.path, name);
@@ -181,6 +190,11 @@ describe('a real two-node cluster', () => {
     expect(observed.sysid).toMatch(/^\d{10,}$/);
     expect(observed.query).toMatchObject({ inRecovery: false, timeline: 1, receiverState: null });
     expect(observed.query?.walPosition).toBeGreaterThan(0);
+    expect(observed.query).toMatchObject({ latestEndLsn: null, writtenLsn: null });
+    // Timeline 1: no history lines (the engine writes `[]`).
+    expect(observed.timelineHistory).toBeUndefined();
+    // The REST health probe: the status query alone.
+    expect(await pg1.probe()).toMatchObject({ inRecovery: false, timeline: 1 });
   });
 
   it('creates a replica with pg_basebackup that streams from the primary through its slot', async () => {
@@ -209,6 +223,10 @@ describe('a real two-node cluster', () => {
     const replica = await pg2.observe();
     expect(replica.hasRecoveryConfig).toBe(true);
     expect(replica.query).toMatchObject({ inRecovery: true, receiverState: 'streaming', timeline: 1 });
+    // [4.x] WAL receiver positions: fresher than the DCS for lag checks.
+    expect(replica.query?.latestEndLsn).toBeGreaterThan(0);
+    expect(replica.query?.writtenLsn).toBeGreaterThan(0);
+    expect(replica.timelineHistory).toBeUndefined();
     const primary = await pg1.observe();
     expect(primary.query?.slots.find((s) => s.name === 'pg_2')).toMatchObject({ type: 'physical' });
     expect(await pg2.configureFollow(node('pg-1').upstream)).toBe('unchanged');
@@ -271,7 +289,35 @@ describe('a real two-node cluster', () => {
     await pg2.syncReplicationSlots({ slots: { pg_1: { type: 'physical' } }, ignore: [], dropUnknown: false });
     expect(await pg2.promote(10_000, signal())).toEqual({ ok: true });
     expect(pg2.role).toBe('primary');
-    expect((await pg2.observe()).query).toMatchObject({ inRecovery: false, timeline: 2 });
+    const promoted = await pg2.observe();
+    expect(promoted.query).toMatchObject({ inRecovery: false, timeline: 2 });
+    // postgres.md §4.4: 00000002.history, its mtime as local ISO-8601 with offset on the newest line.
+    const historyFile = join(root.path, 'pg-2', 'data', 'pg_wal', '00000002.history');
+    const [switchLine] = readFileSync(historyFile, 'utf8').split('\n');
+    const [, switchText, reason] = (switchLine ?? '').split('\t');
+    expect(promoted.timelineHistory).toEqual([
+      {
+        parentTimeline: 1,
+        switchLsn: parseLsn(switchText ?? ''),
+        reason,
+        fileModifiedAt: localIsoTimestamp(statSync(historyFile, { bigint: true }).mtimeNs),
+      },
+    ]);
+    expect(reason).toBe('no recovery target specified');
+    expect(promoted.timelineHistory?.[0]?.fileModifiedAt).toMatch(
+      /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?[+-]\d\d:\d\d$/,
+    );
+    const lines = historyLines({
+      timeline: 2,
+      entries: promoted.timelineHistory ?? [],
+      stored: [],
+      me: 'pg-2',
+      maxTimelinesHistory: 0,
+    });
+    expect(lines).toEqual([
+      [1, parseLsn(switchText ?? ''), 'no recovery target specified', lines[0]?.[3], 'pg-2'],
+    ]);
+    history.timeline2 = lines;
     // The old primary keeps writing on timeline 1: a real divergence.
     await sql(port1, "INSERT INTO t VALUES ('diverged')");
     const stopped = await pg1.stop({ mode: 'fast', checkpoint: true, timeoutMs: null });
@@ -340,6 +386,23 @@ describe('a real two-node cluster', () => {
       15_000,
     );
     expect((await pg2.observe()).query?.timeline).toBe(3);
+    // The new primary on timeline 3: two switches; the stored line of timeline 2 is carried over as is.
+    const third = await pg1.observe();
+    expect(third.timelineHistory?.map((e) => [e.parentTimeline, e.reason])).toEqual([
+      [1, 'no recovery target specified'],
+      [2, 'no recovery target specified'],
+    ]);
+    expect(third.timelineHistory?.[0]?.fileModifiedAt).toBeUndefined();
+    const lines = historyLines({
+      timeline: 3,
+      entries: third.timelineHistory ?? [],
+      stored: history.timeline2 ?? [],
+      me: 'pg-1',
+      maxTimelinesHistory: 0,
+    });
+    expect(lines[0]).toEqual(history.timeline2?.[0]);
+    expect(lines[1]?.[4]).toBe('pg-1');
+    expect(lines[1]?.[3]).toBe(third.timelineHistory?.[1]?.fileModifiedAt);
     // A sighup-context change of the recovery settings is applied with a reload.
     expect(await pg2.configureFollow({ ...node('pg-1').upstream, slotName: 'other_slot' })).toBe('reloaded');
     const slot = await sql<{ s: string }>(port2, "SELECT current_setting('primary_slot_name') AS s");
@@ -368,5 +431,21 @@ describe('a real two-node cluster', () => {
     expect(observed.pendingRestartReason).toEqual({
       shared_buffers: { old_value: '16MB', new_value: '24MB' },
     });
+  });
+
+  it('finds a replica timeline with IDENTIFY_SYSTEM when no WAL receiver reports one, cached for the probe', async () => {
+    const { pg: pg2 } = node('pg-2');
+    // No upstream: the WAL receiver stops, so pg_stat_wal_receiver has no timeline.
+    expect(await pg2.configureFollow(null)).toBe('reloaded');
+    await waitUntil('receiver gone', async () => (await pg2.probe())?.receiverState === null, 10_000);
+    const observed = await pg2.observe();
+    expect(observed.query).toMatchObject({
+      inRecovery: true,
+      receiverState: null,
+      timeline: 3,
+      latestEndLsn: null,
+    });
+    expect(observed.timelineHistory).toBeUndefined();
+    expect(await pg2.probe()).toMatchObject({ inRecovery: true, timeline: 3 });
   });
 });

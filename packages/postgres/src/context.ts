@@ -1,4 +1,12 @@
-import type { DynamicConfig, Logger, PostgresState, UpstreamMember } from '@patroni/ha-core';
+import type {
+  DynamicConfig,
+  Logger,
+  Lsn,
+  PostgresState,
+  Timeline,
+  TimelineSwitch,
+  UpstreamMember,
+} from '@patroni/ha-core';
 import pg from 'pg';
 import { Binaries } from './binaries.js';
 import { CallbackExecutor } from './callbacks.js';
@@ -42,6 +50,10 @@ export class PgContext {
   /** Set by setSynchronousStandbyNames: string, null (removed), undefined (user's parameter applies). */
   syncStandbyNames: string | null | undefined = undefined;
   pendingRestartReason: Record<string, { old_value: string; new_value: string }> = {};
+  /** The primary's parsed `<TL>.history` (immutable once written), by timeline. */
+  timelineHistoryCache: { timeline: Timeline; entries: readonly TimelineSwitch[] | null } | null = null;
+  /** IDENTIFY_SYSTEM's timeline of a replica without WAL receiver, for one postmaster and replay position. */
+  replicaTimelineCache: { startTime: string; replayedLsn: Lsn; timeline: Timeline | null } | null = null;
   private client: pg.Client | null = null;
 
   constructor(
@@ -88,6 +100,20 @@ export class PgContext {
       connectionTimeoutMillis: 3000,
       options: '-c statement_timeout=2000',
       ssl: su.options.sslmode === 'require' ? { rejectUnauthorized: false } : undefined,
+    };
+  }
+
+  /** The local replication connection (IDENTIFY_SYSTEM): replication user, `use_unix_socket_repl`. */
+  localReplicationConnection(): pg.ClientConfig {
+    const repl = this.config.authentication.replication;
+    return {
+      host: localHost(this.config, this.unixSocketDir(), this.config.useUnixSocketRepl),
+      port: this.config.port,
+      user: repl.username,
+      password: repl.password ?? undefined,
+      database: this.config.database,
+      application_name: 'Patroni',
+      ssl: repl.options.sslmode === 'require' ? { rejectUnauthorized: false } : undefined,
     };
   }
 

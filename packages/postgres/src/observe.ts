@@ -11,6 +11,7 @@ import { readControlData } from './controldata.js';
 import { inspectDataDirectory } from './data-dir.js';
 import { RECOVERY_PARAMETERS } from './parameters.js';
 import { checkPostmaster } from './postmaster.js';
+import { cachedReplicaTimeline, readTimelineHistory, replicaTimeline } from './timeline.js';
 
 const lsnBytes = (expr: string) => `pg_catalog.pg_wal_lsn_diff(${expr}, '0/0')::bigint`;
 
@@ -29,6 +30,8 @@ SELECT pg_catalog.current_setting('server_version_num')::int AS server_version,
   pg_catalog.pg_last_xact_replay_timestamp()::text AS replayed_timestamp,
   pg_catalog.pg_is_in_recovery() AND pg_catalog.pg_is_wal_replay_paused() AS replay_paused,
   CASE WHEN r.latest_end_lsn IS NOT NULL THEN r.received_tli END AS received_tli,
+  ${lsnBytes('r.latest_end_lsn')} AS latest_end_lsn,
+  ${lsnBytes('r.written_lsn')} AS written_lsn,
   r.status AS receiver_state,
   pg_catalog.current_setting('restore_command') AS restore_command,
   pg_catalog.current_setting('synchronous_standby_names') AS synchronous_standby_names,
@@ -56,6 +59,8 @@ interface StatusRow {
   replayed_timestamp: string | null;
   replay_paused: boolean;
   received_tli: number | null;
+  latest_end_lsn: string | null;
+  written_lsn: string | null;
   receiver_state: string | null;
   restore_command: string;
   synchronous_standby_names: string;
@@ -104,6 +109,8 @@ export function toQueryResult(row: StatusRow): PostgresQueryResult {
     walPosition: lsnOf(row.wal_position),
     replayedLsn: lsnOf(row.replayed),
     receivedLsn: lsnOf(row.received),
+    latestEndLsn: lsnOrNull(row.latest_end_lsn),
+    writtenLsn: lsnOrNull(row.written_lsn),
     replayedTimestamp: row.replayed_timestamp,
     replayPaused: row.replay_paused,
     receiverState: row.receiver_state,
@@ -129,6 +136,40 @@ function pendingReasons(ctx: PgContext, rows: StatusRow['pending_restart']) {
   return reasons;
 }
 
+async function statusRow(ctx: PgContext, attempts: number): Promise<StatusRow | null> {
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    const rows = await ctx.query<StatusRow>(STATUS_QUERY).catch(() => null);
+    if (rows) return rows[0] ?? null;
+  }
+  return null;
+}
+
+/**
+ * The status query alone (the REST API's health probe, about every second): no pg_controldata, no data
+ * directory inspection, no new connections; a replica without WAL receiver gets the timeline the last
+ * observe() found. Null when the server does not answer.
+ */
+export async function probe(ctx: PgContext): Promise<PostgresQueryResult | null> {
+  if (checkPostmaster(ctx.dataDir).kind !== 'running') return null;
+  const row = await statusRow(ctx, 1);
+  if (!row) return null;
+  const query = toQueryResult(row);
+  if (!query.inRecovery || query.timeline !== null) return query;
+  return { ...query, timeline: cachedReplicaTimeline(ctx, query) };
+}
+
+/** The replica timeline from IDENTIFY_SYSTEM when the WAL receiver has none (postgres.md §4.2). */
+async function withReplicaTimeline(ctx: PgContext, query: PostgresQueryResult): Promise<PostgresQueryResult> {
+  if (!query.inRecovery || query.timeline !== null) return query;
+  return { ...query, timeline: await replicaTimeline(ctx, query) };
+}
+
+/** The primary's `<TL>.history` lines for `/history` (postgres.md §4.4); absent on timeline 1 or replicas. */
+async function primaryHistory(ctx: PgContext, query: PostgresQueryResult | null) {
+  if (!query || query.inRecovery || query.timeline === null || query.timeline <= 1) return undefined;
+  return (await readTimelineHistory(ctx, query.timeline)) ?? undefined;
+}
+
 /** One observation per HA cycle (postgres.md §4). */
 export async function observe(ctx: PgContext): Promise<PostgresObservation> {
   const inspection = inspectDataDirectory(ctx.dataDir);
@@ -141,18 +182,16 @@ export async function observe(ctx: PgContext): Promise<PostgresObservation> {
   let query: PostgresQueryResult | null = null;
   let reasons = ctx.pendingRestartReason;
   if (postmasterRunning) {
-    const rows = await ctx
-      .query<StatusRow>(STATUS_QUERY)
-      .catch(() => ctx.query<StatusRow>(STATUS_QUERY).catch(() => null));
-    const row = rows?.[0];
+    const row = await statusRow(ctx, 2);
     if (row) {
-      query = toQueryResult(row);
+      query = await withReplicaTimeline(ctx, toQueryResult(row));
       reasons = pendingReasons(ctx, row.pending_restart);
       if (['stopped', 'crashed', 'starting'].includes(ctx.state)) ctx.state = 'running';
     }
   }
   const skipControl = inspection.state.kind !== 'initialized' || ctx.state === 'creating replica';
   const controlData = skipControl ? {} : await readControlData(ctx.binaries, ctx.dataDir);
+  const timelineHistory = await primaryHistory(ctx, query);
   return {
     state: ctx.state,
     dataDirectory: inspection.state,
@@ -164,5 +203,6 @@ export async function observe(ctx: PgContext): Promise<PostgresObservation> {
     pendingRestart: Object.keys(reasons).length > 0,
     pendingRestartReason: reasons,
     hasRecoveryConfig: hasRecoverySignal(ctx.dataDir),
+    ...(timelineHistory ? { timelineHistory } : {}),
   };
 }

@@ -7,6 +7,7 @@ import type {
   OperationResult,
   PostgresObservation,
   PostgresPort,
+  PostgresQueryResult,
   StartOptions,
   StopOptions,
   StopResult,
@@ -22,7 +23,7 @@ import { readControlData } from './controldata.js';
 import { errorMessage } from './errors.js';
 import { configureFollow } from './follow.js';
 import { startPostgres, stopPostgres } from './lifecycle.js';
-import { observe } from './observe.js';
+import { observe, probe } from './observe.js';
 import { RECOVERY_PARAMETERS } from './parameters.js';
 import { checkPostmaster } from './postmaster.js';
 import { createReplica } from './replica.js';
@@ -58,6 +59,11 @@ export class PostgresManager implements PostgresPort {
 
   observe(): Promise<PostgresObservation> {
     return observe(this.ctx);
+  }
+
+  /** The status query only (REST health probe): null when the server does not answer. */
+  probe(): Promise<PostgresQueryResult | null> {
+    return probe(this.ctx);
   }
 
   bootstrap(signal: AbortSignal): Promise<OperationResult> {

@@ -10,14 +10,21 @@ export interface IdentifySystem {
 export interface HistoryEntry {
   readonly parentTimeline: Timeline;
   readonly switchpoint: Lsn;
+  /** The third column (`no recovery target specified`, ...); '' when absent. */
+  readonly reason?: string;
 }
 
 /** `<parent tl>\t<switch lsn>\t<reason>` lines of a timeline history file (postgres.md §4.4). */
 export function parseTimelineHistory(content: string): HistoryEntry[] {
   const entries: HistoryEntry[] = [];
   for (const line of content.split('\n')) {
-    const match = /^\s*(\d+)\s+([0-9A-Fa-f]+\/[0-9A-Fa-f]+)/.exec(line);
-    if (match) entries.push({ parentTimeline: Number(match[1]), switchpoint: parseLsn(match[2] as string) });
+    const match = /^\s*(\d+)\s+([0-9A-Fa-f]+\/[0-9A-Fa-f]+)(?:\s+(.*?))?\s*$/.exec(line);
+    if (match)
+      entries.push({
+        parentTimeline: Number(match[1]),
+        switchpoint: parseLsn(match[2] as string),
+        reason: match[3] ?? '',
+      });
   }
   return entries;
 }

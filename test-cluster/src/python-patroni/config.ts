@@ -8,7 +8,7 @@ export interface PatroniTiming {
   readonly retryTimeout: number;
 }
 
-export type PatroniDcsKind = 'etcd3' | 'etcd';
+export type PatroniDcsKind = 'etcd3' | 'etcd' | 'zookeeper';
 
 export interface PatroniPasswords {
   readonly superuser: string;

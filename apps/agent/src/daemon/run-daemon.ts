@@ -115,8 +115,7 @@ export async function runDaemon(config: DaemonConfig, deps: DaemonDeps): Promise
     peers,
     clock: systemClock,
     logger,
-    // The query part of an observation (a lighter probe() is on its way in @patroni/postgres).
-    probe: () => postgres.observe().then((observation) => observation.query),
+    probe: () => postgres.probe(),
     reload,
   });
   const rest = createRestApi({

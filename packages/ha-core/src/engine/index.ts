@@ -16,9 +16,20 @@ export {
   type Step,
 } from './effects.js';
 export { EMPTY_CLUSTER } from './empty-cluster.js';
+export { type HistoryInput, historyLines } from './history.js';
 export { InvariantError, invariant } from './invariant.js';
 export { type PeerStatus, parsePeerStatus } from './peer-status.js';
 export { isValidSysid } from './pg-view.js';
+export {
+  parseQuorumGuc,
+  planQuorumSteps,
+  type QuorumDcs,
+  type QuorumGuc,
+  type QuorumStep,
+  quorumPairSafe,
+  quorumTarget,
+  renderQuorumGuc,
+} from './quorum-commit.js';
 export { restartFilterFailure } from './scheduled-restart.js';
 export { desiredSlots, type SlotInput, type SlotPlan } from './slots.js';
 export {

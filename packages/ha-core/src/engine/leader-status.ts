@@ -23,11 +23,51 @@ export function permanentSlotPositions(ctx: Ctx): Record<string, number> {
   return positions;
 }
 
+/** [4.x] Member-slot retention is on: `member_slots_ttl > 0`, `use_slots`, PG ≥ 11 (postgres.md §9.2). */
+export function memberSlotsRetained(ctx: Ctx): boolean {
+  return (
+    ctx.config.memberSlotsTtlMs > 0 &&
+    ctx.config.postgresql.useSlots &&
+    (ctx.pg.obs.majorVersion ?? 0) >= 110000
+  );
+}
+
+/**
+ * [4.x] `/status.retain_slots`: member slot names seen within `member_slots_ttl` (dcs.md §3.4). The leader
+ * remembers when it last saw each member key (state `memberSlotsSeenAtMs`) and forgets it after the ttl.
+ */
+function retainSlots(ctx: Ctx): string[] {
+  const seen: Record<string, number> = {};
+  const ttlMs = ctx.config.memberSlotsTtlMs;
+  for (const [name, atMs] of Object.entries(ctx.state.memberSlotsSeenAtMs ?? {})) {
+    if (atMs + ttlMs > ctx.nowMs) seen[name] = atMs;
+  }
+  for (const member of ctx.cluster.members) {
+    if (member.name !== ctx.me) seen[slotNameFromMemberName(member.name)] = ctx.nowMs;
+  }
+  ctx.state.memberSlotsSeenAtMs = seen;
+  return Object.keys(seen).sort();
+}
+
+/** With retention, every physical slot of the leader is published too (member slots included) (§9.2). */
+function allPhysicalSlotPositions(ctx: Ctx): Record<string, number> {
+  const positions: Record<string, number> = {};
+  for (const slot of ctx.pg.obs.query?.slots ?? []) {
+    if (slot.type === 'physical' && slot.restartLsn !== null) positions[slot.name] = slot.restartLsn;
+  }
+  positions[slotNameFromMemberName(ctx.me)] = ctx.pg.walPosition;
+  return positions;
+}
+
 export function leaderStatus(ctx: Ctx): LeaderStatus {
+  const lastLsn = asLsn(ctx.pg.walPosition);
+  if (memberSlotsRetained(ctx)) {
+    const slots = { ...allPhysicalSlotPositions(ctx), ...permanentSlotPositions(ctx) };
+    const retain = retainSlots(ctx);
+    return retain.length > 0 ? { lastLsn, slots, retainSlots: retain } : { lastLsn, slots };
+  }
   const slots = permanentSlotPositions(ctx);
-  return Object.keys(slots).length > 0
-    ? { lastLsn: asLsn(ctx.pg.walPosition), slots }
-    : { lastLsn: asLsn(ctx.pg.walPosition) };
+  return Object.keys(slots).length > 0 ? { lastLsn, slots } : { lastLsn };
 }
 
 /** `/failsafe` the leader writes after each renewal in failsafe mode: every member with an api_url, plus me. */

@@ -1,4 +1,12 @@
-import { type Ctx, isLeader, isPaused, isStandbyCluster, isSyncModeEnabled, setLeader } from './context.js';
+import {
+  type Ctx,
+  isLeader,
+  isPaused,
+  isQuorumMode,
+  isStandbyCluster,
+  isSyncModeEnabled,
+  setLeader,
+} from './context.js';
 import { demote } from './demote.js';
 import { perform, type Step } from './effects.js';
 import { follow } from './follow.js';
@@ -7,7 +15,7 @@ import { invariant } from './invariant.js';
 import { failsafeMap, leaderStatus } from './leader-status.js';
 import { manualFailoverFromLeader } from './manual-failover.js';
 import { startAction } from './run-action.js';
-import { processSyncReplication } from './sync-replication.js';
+import { processSyncReplication, quorumPrePromoteValue } from './sync-replication.js';
 
 /** Renews `/leader` (with `/status` and `/failsafe`); true keeps the local leadership flag for another ttl. */
 export function* renewLeader(ctx: Ctx): Step<boolean> {
@@ -49,7 +57,10 @@ function* refuseWithoutWatchdog(ctx: Ctx): Step<string | null> {
 function* promote(ctx: Ctx, promoteMessage: string): Step<string> {
   // The key is ours when the last acquire/renew of this cycle returned true (a reload may lag behind it).
   invariant(isLeader(ctx), 'promoting without holding the leader key');
-  if (isSyncModeEnabled(ctx)) {
+  if (isQuorumMode(ctx)) {
+    // `/sync` keeps the previous voters; the state machine fixes it once I am primary.
+    yield* perform({ kind: 'pg.set-synchronous-standby-names', value: quorumPrePromoteValue(ctx) });
+  } else if (isSyncModeEnabled(ctx)) {
     const written = yield* perform({
       kind: 'dcs.write-sync',
       leader: ctx.me,

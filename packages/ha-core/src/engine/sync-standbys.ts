@@ -18,6 +18,8 @@ export interface SyncPickInput {
   readonly currentSync: readonly MemberName[];
   /** Primary flush LSN when `synchronous_standby_names` last changed (confirmation point). */
   readonly confirmationLsn: number;
+  /** Quorum commit: every eligible standby is picked (`nofailover` ones only while fewer than the count). */
+  readonly quorum?: boolean;
 }
 
 export interface SyncPick {
@@ -63,6 +65,12 @@ function eligibleStandbys(input: SyncPickInput): Eligible[] {
   ];
 }
 
+function quorumVoters(eligible: readonly Eligible[], count: number): Eligible[] {
+  const chosen: Eligible[] = [];
+  for (const e of eligible) if (!e.member.tags.nofailover || chosen.length < count) chosen.push(e);
+  return chosen;
+}
+
 /** Chooses synchronous standbys from the primary's walsenders. Pure; property-tested. */
 export function pickSyncStandbys(input: SyncPickInput): SyncPick {
   let eligible = eligibleStandbys(input);
@@ -71,19 +79,26 @@ export function pickSyncStandbys(input: SyncPickInput): SyncPick {
     eligible = eligible.filter((e) => maxLsn - e.lsn <= input.maximumLagOnSyncnodeBytes);
   }
   const count = input.serverVersion < 90600 ? 1 : Math.max(input.synchronousNodeCount, input.strict ? 1 : 0);
-  const chosen = eligible.slice(0, count);
+  const chosen = input.quorum ? quorumVoters(eligible, count) : eligible.slice(0, count);
   const current = new Set(input.currentSync.map((n) => n.toLowerCase()));
+  // PostgreSQL reports `quorum` for ANY names from PG 10 on; before that `sync` / `potential`.
+  const confirmedStates = !input.quorum
+    ? ['sync']
+    : input.serverVersion >= 100000
+      ? ['quorum']
+      : ['sync', 'potential'];
   const allowPromote = chosen
     .filter(
       (e) =>
-        e.row.syncState === 'sync' &&
+        confirmedStates.includes(e.row.syncState) &&
         (current.has(e.member.name.toLowerCase()) || e.lsn >= input.confirmationLsn),
     )
     .map((e) => e.member.name);
   return { picked: chosen.map((e) => e.member.name), allowPromote };
 }
 
-function quoteIdent(name: string): string {
+/** A name as written into `synchronous_standby_names`: double-quoted unless a plain identifier. */
+export function quoteStandbyName(name: string): string {
   if (/^[A-Za-z_][A-Za-z_0-9$]*$/.test(name) && !['first', 'any'].includes(name.toLowerCase())) return name;
   return `"${name.replaceAll('"', '""')}"`;
 }
@@ -95,7 +110,7 @@ export function renderSynchronousStandbyNames(
 ): string | null {
   if (names.includes('*')) return '*';
   if (names.length === 0) return null;
-  const quoted = [...names].sort().map(quoteIdent);
+  const quoted = [...names].sort().map(quoteStandbyName);
   // One name, or a server before 9.6 (a single synchronous standby): the name alone.
   if (quoted.length === 1 || serverVersion < 90600) return quoted.slice(0, 1).join('');
   return `${quoted.length} (${quoted.join(',')})`;

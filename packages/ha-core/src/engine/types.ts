@@ -130,6 +130,11 @@ export interface HaState {
   /** Primary flush LSN when `synchronous_standby_names` last changed, and the names then set. */
   readonly syncNamesChangedAtLsn: number;
   readonly syncNamesSet: readonly MemberName[] | null;
+  /**
+   * [4.x] Leader: when each member slot name was last seen in a member key (`/status.retain_slots`, kept for
+   * `member_slots_ttl`). Optional so states built before it existed stay valid.
+   */
+  readonly memberSlotsSeenAtMs?: Readonly<Record<string, number>>;
   /** The last snapshot read successfully (null after a failed read). */
   readonly cluster: Cluster | null;
   readonly dcsLastSeenMs: number;

@@ -4,6 +4,7 @@ import type { ActionWork } from '../engine/actions.js';
 import type { ActionStartResult } from '../engine/effects.js';
 import type { ActionResult, FinishedAction, RunningAction } from '../engine/types.js';
 import type { OperationResult, PostgresPort } from '../ports/postgres.js';
+import { earlyLeaderRelease, type ReleasePorts } from './stop-release.js';
 
 interface Running extends RunningAction {
   readonly controller: AbortController;
@@ -38,6 +39,10 @@ export class ActionRunner {
       readonly logger: Logger;
       /** Start timeout for actions whose work does not carry one (bootstrap). */
       readonly startTimeoutMs: () => number;
+      /** For the early leader release at the shutdown checkpoint of a graceful demotion. */
+      readonly release?: ReleasePorts;
+      /** Before a replica restart: the `nosync` release in synchronous mode (ha-loop.md §12.3). */
+      readonly beforeReplicaRestart?: () => Promise<void>;
     },
   ) {}
 
@@ -121,6 +126,7 @@ export class ActionRunner {
       case 'start':
         return fromOperation(await postgres.start(work.start, signal));
       case 'restart':
+        if (work.start.role === 'replica') await this.ports.beforeReplicaRestart?.();
         return fromOperation(await postgres.restart(work.start, signal));
       case 'promote': {
         if (!(await postgres.runPrePromote()))
@@ -132,9 +138,14 @@ export class ActionRunner {
         return fromOperation(promoted);
       }
       case 'demote': {
-        const stopped = await postgres.stop({ ...work.stop });
+        const early =
+          work.release === 'early' && this.ports.release ? earlyLeaderRelease(this.ports.release) : null;
+        const stopped = await postgres.stop({
+          ...work.stop,
+          ...(early ? { onShutdownCheckpoint: early.onShutdownCheckpoint } : {}),
+        });
         if (!stopped.ok) return { ok: false, error: stopped.error ?? 'stop failed' };
-        if (work.release !== 'none') {
+        if (work.release !== 'none' && !early?.released()) {
           const lastLsn = work.releaseWithLastLsn ? (stopped.checkpointLsn ?? undefined) : undefined;
           await dcs.releaseLeader(lastLsn).catch((error: unknown) => {
             this.ports.logger.warn(`failed to release the leader key: ${String(error)}`);

@@ -131,3 +131,68 @@ describe('HaLoop commands', () => {
     expect(sim.node('pg2').loop.receiveFailsafe(payload)).toMatchObject({ status: 502 });
   });
 });
+
+describe('HaLoop releases around a stop', () => {
+  it('a leader shutting down releases the key at the shutdown checkpoint when a replica already has it', async () => {
+    sim = await threeNodeCluster();
+    // No more writes: the replicas reach the primary's position, as they do before a shutdown checkpoint.
+    sim.world.writeRateBytes = 0;
+    await sim.advance(20_000);
+    const primary = sim.node('pg1');
+    let leaderAtCheckpoint: string | null | undefined;
+    primary.pg.afterShutdownCheckpoint = () => {
+      leaderAtCheckpoint = sim?.leader();
+    };
+    await sim.stop('pg1');
+    expect(leaderAtCheckpoint).toBeNull();
+    expect(sim.problems.filter((p) => p.includes('release'))).toEqual([]);
+    const status = JSON.parse(sim.store.get('status')?.value ?? '{}') as { optime?: number };
+    expect(status.optime).toBe(primary.pg.lsn);
+  });
+
+  it('without a caught-up candidate the key is only released after the stop', async () => {
+    sim = new SimCluster();
+    sim.addNode('pg1');
+    sim.start('pg1');
+    await sim.advance(30_000);
+    let leaderAtCheckpoint: string | null | undefined;
+    sim.node('pg1').pg.afterShutdownCheckpoint = () => {
+      leaderAtCheckpoint = sim?.leader();
+    };
+    await sim.stop('pg1');
+    expect(leaderAtCheckpoint).toBe('pg1');
+    expect(sim.leader()).toBeNull();
+  });
+
+  it('a synchronous standby publishes nosync and waits until the primary dropped it from /sync', async () => {
+    sim = new SimCluster();
+    for (const name of ['pg1', 'pg2']) sim.addNode(name, {}, { synchronous_mode: true });
+    for (const name of ['pg1', 'pg2']) sim.start(name);
+    await sim.advance(60_000);
+    sim.store.write('sync', JSON.stringify({ leader: 'pg1', sync_standby: 'pg2' }));
+    const started = sim.clock.now();
+    await sim.stop('pg2');
+    const waitedMs = sim.clock.now() - started;
+    expect(JSON.parse(sim.store.get('sync')?.value ?? '{}')).toMatchObject({ sync_standby: null });
+    expect(waitedMs).toBeLessThan(20_000 + 1_000);
+    expect(sim.node('pg2').pg.running).toBe(false);
+    // The last member key pg2 wrote carries the nosync tag the primary acted on.
+    const member = JSON.parse(sim.store.get('members/pg2')?.value ?? '{}') as { tags?: { nosync?: boolean } };
+    expect(member.tags?.nosync).toBe(true);
+  });
+
+  it('gives up waiting for /sync after 2 × loop_wait when the primary does not act', async () => {
+    sim = new SimCluster();
+    for (const name of ['pg1', 'pg2']) sim.addNode(name, {}, { synchronous_mode: true });
+    for (const name of ['pg1', 'pg2']) sim.start(name);
+    await sim.advance(60_000);
+    await sim.kill('pg1');
+    sim.store.write('sync', JSON.stringify({ leader: 'pg1', sync_standby: 'pg2' }));
+    const started = sim.clock.now();
+    await sim.stop('pg2');
+    const waitedMs = sim.clock.now() - started;
+    expect(waitedMs).toBeGreaterThanOrEqual(20_000);
+    expect(waitedMs).toBeLessThan(30_000);
+    expect(sim.problems.some((p) => p.includes('Timed out waiting for the primary'))).toBe(true);
+  });
+});

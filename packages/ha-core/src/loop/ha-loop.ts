@@ -13,7 +13,7 @@ import {
   type ReceivedFailsafe,
   type ScheduledRestart,
 } from '../engine/types.js';
-import type { Cluster, KeyVersion } from '../model/types.js';
+import type { Cluster, KeyVersion, MemberData } from '../model/types.js';
 import type { PostgresObservation } from '../ports/postgres.js';
 import type { CommandResult, FailsafeHeartbeat, PublishedStatus } from '../ports/status.js';
 import { ActionRunner } from './action-runner.js';
@@ -21,6 +21,7 @@ import { type ExecutorPorts, executeEffect } from './effect-executor.js';
 import { HaFatalError } from './errors.js';
 import type { HaLoopOptions } from './ports.js';
 import { buildPublishedStatus } from './published-status.js';
+import { earlyLeaderRelease, type ReleasePorts, releaseSyncStandby } from './stop-release.js';
 
 /**
  * The HA loop (ha-loop.md §1): runs the pure engine's cycle every loop_wait, executes its effects in order
@@ -42,15 +43,30 @@ export class HaLoop {
   private nextRunAtMs = 0;
   private readonly actions: ActionRunner;
   private readonly executor: ExecutorPorts;
+  private readonly releasePorts: ReleasePorts;
+  /** The member key data last written (the `nosync` release republishes it with `nosync: true`). */
+  private memberData: MemberData | null = null;
 
   constructor(private readonly options: HaLoopOptions) {
     this.config = options.bootstrapConfig;
+    this.releasePorts = {
+      dcs: options.dcs,
+      clock: options.clock,
+      logger: options.logger,
+      me: options.local.name,
+      fetchPeers: async (targets) => {
+        const bodies = await executeEffect(this.executor, { kind: 'peers.fetch-status', targets });
+        return Array.isArray(bodies) ? bodies : [];
+      },
+    };
     this.actions = new ActionRunner({
       postgres: options.postgres,
       dcs: options.dcs,
       clock: options.clock,
       logger: options.logger,
       startTimeoutMs: () => this.config.primaryStartTimeoutMs,
+      release: this.releasePorts,
+      beforeReplicaRestart: () => this.releaseSyncIfEnabled(),
     });
     this.executor = {
       dcs: options.dcs,
@@ -205,6 +221,7 @@ export class HaLoop {
     let step = cycle.next();
     while (!step.done) {
       this.options.trace?.({ kind: 'effect', effect: step.value });
+      if (step.value.kind === 'dcs.touch-member') this.memberData = step.value.data;
       const result = await executeEffect(this.executor, step.value);
       step = result instanceof EffectFailure ? cycle.throw(result) : cycle.next(result);
     }
@@ -239,10 +256,17 @@ export class HaLoop {
       this.config.synchronousMode !== 'off' && this.config.primaryStopTimeoutMs > 0
         ? this.config.primaryStopTimeoutMs
         : null;
-    const stopped = await postgres.stop({ mode: 'fast', checkpoint: false, timeoutMs: stopTimeoutMs });
-    await watchdog?.disable();
     const holdsKey =
       this.cluster.leader?.name === this.options.local.name && this.state.leaderExpiryMs > clock.now();
+    if (!holdsKey) await this.releaseSyncIfEnabled();
+    const early = holdsKey ? earlyLeaderRelease(this.releasePorts) : null;
+    const stopped = await postgres.stop({
+      mode: 'fast',
+      checkpoint: false,
+      timeoutMs: stopTimeoutMs,
+      ...(early ? { onShutdownCheckpoint: early.onShutdownCheckpoint } : {}),
+    });
+    await watchdog?.disable();
     if (!stopped.ok) {
       logger.error(
         `PostgreSQL could not be stopped (${stopped.error ?? 'unknown error'}); keeping the leader key`,
@@ -250,12 +274,20 @@ export class HaLoop {
       return;
     }
     if (holdsKey) {
-      await dcs.releaseLeader(stopped.checkpointLsn ?? undefined).catch((error: unknown) => {
-        logger.warn(`failed to release the leader key: ${String(error)}`);
-      });
+      if (!early?.released()) {
+        await dcs.releaseLeader(stopped.checkpointLsn ?? undefined).catch((error: unknown) => {
+          logger.warn(`failed to release the leader key: ${String(error)}`);
+        });
+      }
       this.state = { ...this.state, leaderExpiryMs: 0, role: 'demoted' };
     }
     this.publish(this.status.lastSummary);
+  }
+
+  /** The `nosync` release of a synchronous standby (ha-loop.md §11.2), when synchronous mode is on. */
+  private async releaseSyncIfEnabled(): Promise<void> {
+    if (this.config.synchronousMode === 'off' || this.config.standbyCluster !== null) return;
+    await releaseSyncStandby(this.releasePorts, this.memberData, this.config.loopWaitMs);
   }
 
   private async loop(): Promise<void> {

@@ -6,7 +6,7 @@ export function formatEffect(effect: Effect): string {
     case 'dcs.set-failover':
       return `${effect.kind} ${JSON.stringify(effect.value)}${effect.version ? ' (cas)' : ''}`;
     case 'dcs.write-sync':
-      return `${effect.kind} leader=${effect.leader} standbys=[${effect.standbys.join(',')}]`;
+      return `${effect.kind} leader=${effect.leader} standbys=[${effect.standbys.join(',')}]${effect.quorum ? ` quorum=${effect.quorum}` : ''}`;
     case 'dcs.touch-member':
       return `${effect.kind} role=${String(effect.data.role)} state=${String(effect.data.state)}`;
     case 'dcs.initialize':

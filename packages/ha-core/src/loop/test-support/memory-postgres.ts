@@ -132,8 +132,16 @@ export class MemoryPostgres implements PostgresPort {
     return OK;
   }
 
+  /** Test probe: called after `onShutdownCheckpoint` returned, while the postmaster is still "up". */
+  afterShutdownCheckpoint: (() => void) | null = null;
+
   async stop(options: StopOptions): Promise<StopResult> {
     const wasRunning = this.running;
+    if (wasRunning && options.mode !== 'immediate' && !this.inRecovery && options.onShutdownCheckpoint) {
+      this.controlState = 'shut down';
+      await options.onShutdownCheckpoint(asLsn(this.lsn));
+      this.afterShutdownCheckpoint?.();
+    }
     this.running = false;
     this.trackedState = 'stopped';
     if (wasRunning) {

@@ -1,0 +1,82 @@
+import type { Clock } from '../dcs/clock.js';
+import type { Dcs, Logger } from '../dcs/dcs.js';
+import type { PeerTarget } from '../engine/effects.js';
+import { parsePeerStatus } from '../engine/peer-status.js';
+import { syncMatches } from '../model/cluster-queries.js';
+import type { Cluster, Lsn, MemberData, MemberName } from '../model/types.js';
+
+/** What the stop-time releases need from the loop. */
+export interface ReleasePorts {
+  readonly dcs: Dcs;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly me: MemberName;
+  /** GET `/patroni` of each target with the loop's peer timeout; parsed bodies, null when unreachable. */
+  readonly fetchPeers: (targets: readonly PeerTarget[]) => Promise<readonly unknown[]>;
+}
+
+const POLL_MS = 2000;
+
+function failoverCandidates(cluster: Cluster, me: MemberName): PeerTarget[] {
+  const targets: PeerTarget[] = [];
+  for (const member of cluster.members) {
+    const apiUrl = member.data.api_url;
+    if (member.name === me || member.tags.nofailover || typeof apiUrl !== 'string' || !apiUrl) continue;
+    targets.push({ name: member.name, apiUrl });
+  }
+  return targets;
+}
+
+/**
+ * The `onShutdownCheckpoint` hook of a releasing fast stop (ha-loop.md §8.1 step 3, §12.4): once the
+ * shutdown checkpoint is written, wait 1 s, and when a failover candidate already has that LSN delete
+ * `/leader` at once with `/status.optime` = the checkpoint, so the candidate need not wait for the stop to end.
+ */
+export function earlyLeaderRelease(ports: ReleasePorts): {
+  readonly onShutdownCheckpoint: (checkpointLsn: Lsn) => Promise<void>;
+  readonly released: () => boolean;
+} {
+  let released = false;
+  const onShutdownCheckpoint = async (checkpointLsn: Lsn): Promise<void> => {
+    await ports.clock.sleep(1000);
+    const cluster = await ports.dcs.loadCluster().catch(() => null);
+    if (!cluster || cluster.leader?.name !== ports.me) return;
+    const targets = failoverCandidates(cluster, ports.me);
+    const bodies = await ports.fetchPeers(targets);
+    const caughtUp = targets.some((target, i) => {
+      const status = parsePeerStatus(target.name, bodies[i] ?? null);
+      return status.limitation === null && status.walPosition >= checkpointLsn;
+    });
+    if (!caughtUp) return;
+    released = await ports.dcs.releaseLeader(checkpointLsn).catch(() => false);
+    if (released) ports.logger.info('Leader key released');
+  };
+  return { onShutdownCheckpoint, released: () => released };
+}
+
+function listedInSync(cluster: Cluster, me: MemberName): boolean {
+  return cluster.leader?.name !== me && syncMatches(cluster.sync, me, false);
+}
+
+/**
+ * A synchronous standby about to stop or restart (ha-loop.md §11.2 "replicas leaving", §12.3, §12.4):
+ * publish `nosync: true`, then wait up to 2 × loop_wait (polling every 2 s) until the primary dropped it from
+ * `/sync`, so commits stop waiting for it before it goes away. A DCS failure ends the wait.
+ */
+export async function releaseSyncStandby(
+  ports: ReleasePorts,
+  memberData: MemberData | null,
+  loopWaitMs: number,
+): Promise<void> {
+  const cluster = await ports.dcs.loadCluster().catch(() => null);
+  if (!cluster || !memberData || !listedInSync(cluster, ports.me)) return;
+  const tags = { ...(memberData.tags ?? {}), nosync: true };
+  if (!(await ports.dcs.touchMember({ ...memberData, tags }).catch(() => false))) return;
+  const deadlineMs = ports.clock.now() + 2 * loopWaitMs;
+  while (ports.clock.now() < deadlineMs) {
+    await ports.clock.sleep(Math.min(POLL_MS, deadlineMs - ports.clock.now()));
+    const current = await ports.dcs.loadCluster().catch(() => null);
+    if (!current || !listedInSync(current, ports.me)) return;
+  }
+  ports.logger.warn('Timed out waiting for the primary to remove me from the synchronous standbys');
+}
