@@ -42,6 +42,7 @@ describe('our agent: a 3-node cluster on etcd', () => {
       cluster.nodes.map((n) => ({ name: n.name, pgPort: n.pgPort, restPort: n.restPort })),
     );
     cleanups.push(haproxy.stop);
+    await haproxy.waitSettled();
     const primaryUrl = cluster.node(leader).connectionString.replace(/:\d+\//, `:${haproxy.primaryPort}/`);
     await waitUntil(
       'HAProxy routes to the primary',

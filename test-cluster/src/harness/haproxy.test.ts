@@ -8,7 +8,11 @@ import { startHaproxy } from './haproxy.js';
 async function fakeNode(name: string, role: { primary: boolean }) {
   const pgPort = await freePort();
   const restPort = await freePort();
-  const pg: Server = createServer((socket) => socket.end(name));
+  const pg: Server = createServer((socket) => {
+    // HAProxy may reset proxied connections; that is no test failure.
+    socket.on('error', () => undefined);
+    socket.end(name);
+  });
   const rest: HttpServer = createHttpServer((req, res) => {
     const isPrimaryCheck = req.url === '/primary';
     const healthy = isPrimaryCheck ? role.primary : !role.primary;

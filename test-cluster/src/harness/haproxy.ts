@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { join } from 'node:path';
-import { freePort, type ManagedProcess, spawnManaged, waitForPort } from '@patroni/testkit';
+import { freePort, type ManagedProcess, spawnManaged, waitForPort, waitUntil } from '@patroni/testkit';
 
 /** One backend HAProxy routes to: Postgres on `pgPort`, health-checked on the agent's REST port. */
 export interface HaproxyBackend {
@@ -15,6 +16,11 @@ export interface Haproxy {
   /** Connections here are balanced over members whose `/replica` answers 200. */
   readonly replicaPort: number;
   readonly process: ManagedProcess;
+  /**
+   * Resolves once every server's health check has run and none is half-way up or down: until then HAProxy
+   * treats servers as up and may route the primary port to a replica.
+   */
+  waitSettled(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -23,6 +29,7 @@ export function renderHaproxyConfig(
   backends: readonly HaproxyBackend[],
   primaryPort: number,
   replicaPort: number,
+  statsSocket?: string,
 ) {
   const servers = (suffix: string) =>
     backends.map(
@@ -31,6 +38,7 @@ export function renderHaproxyConfig(
   return [
     'global',
     '    maxconn 200',
+    ...(statsSocket ? [`    stats socket ${statsSocket} mode 600 level operator`] : []),
     'defaults',
     '    mode tcp',
     '    log global',
@@ -61,9 +69,52 @@ export async function startHaproxy(dir: string, backends: readonly HaproxyBacken
   const primaryPort = await freePort();
   const replicaPort = await freePort();
   const configFile = join(dir, 'haproxy.cfg');
-  await writeFile(configFile, renderHaproxyConfig(backends, primaryPort, replicaPort));
+  const statsSocket = join(dir, 'haproxy.sock');
+  await writeFile(configFile, renderHaproxyConfig(backends, primaryPort, replicaPort, statsSocket));
   const proc = spawnManaged('haproxy', ['-f', configFile, '-db'], { logFile: join(dir, 'haproxy.log') });
   await waitForPort(primaryPort, 10_000);
   await waitForPort(replicaPort, 10_000);
-  return { primaryPort, replicaPort, process: proc, stop: () => proc.stop() };
+  return {
+    primaryPort,
+    replicaPort,
+    process: proc,
+    waitSettled: (timeoutMs = 15_000) =>
+      waitUntil(
+        'HAProxy health checks settled',
+        async () => serversSettled(await showStat(statsSocket)),
+        timeoutMs,
+      ),
+    stop: () => proc.stop(),
+  };
+}
+
+/** `show stat` over the stats socket: CSV, one row per proxy/server. */
+function showStat(socketPath: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const socket = connect(socketPath);
+    socket.on('connect', () => socket.write('show stat\n'));
+    socket.on('data', (chunk) => (text += chunk.toString()));
+    socket.on('end', () => resolve(text));
+    socket.on('error', reject);
+  });
+}
+
+/** Every server row has a finished check and a steady state (`UP` or `DOWN`, not `UP 1/2` or `INI`). */
+export function serversSettled(csv: string): boolean {
+  const [header, ...rows] = csv.trim().split('\n');
+  if (!header) return false;
+  const columns = header.replace(/^# /, '').split(',');
+  const at = (name: string) => columns.indexOf(name);
+  const servers = rows
+    .map((row) => row.split(','))
+    .filter((cells) => !['FRONTEND', 'BACKEND'].includes(cells[at('svname')] ?? ''));
+  return (
+    servers.length > 0 &&
+    servers.every((cells) => {
+      const status = cells[at('status')] ?? '';
+      const check = cells[at('check_status')] ?? '';
+      return (status === 'UP' || status === 'DOWN') && check !== '' && !check.startsWith('INI');
+    })
+  );
 }
