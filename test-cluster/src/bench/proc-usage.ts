@@ -1,0 +1,53 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+/** One reading of a process's resource use from /proc. */
+export interface ProcUsage {
+  readonly rssBytes: number;
+  /** utime + stime, in clock ticks. */
+  readonly cpuTicks: number;
+  /** cutime + cstime: children the process waited for (pg_controldata, pg_rewind --help, ...), clock ticks. */
+  readonly childCpuTicks: number;
+}
+
+/** VmRSS from /proc/<pid>/status and utime+stime from /proc/<pid>/stat; undefined when the process is gone. */
+export function readProcUsage(pid: number): ProcUsage | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const rssKb = Number(/^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1]);
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15,
+    // cutime 16, cstime 17.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const cpuTicks = Number(fields[11]) + Number(fields[12]);
+    const childCpuTicks = Number(fields[13]) + Number(fields[14]);
+    if (!Number.isFinite(rssKb) || !Number.isFinite(cpuTicks) || !Number.isFinite(childCpuTicks))
+      return undefined;
+    return { rssBytes: rssKb * 1024, cpuTicks, childCpuTicks };
+  } catch {
+    return undefined;
+  }
+}
+
+let ticksPerSecond: number | undefined;
+
+/** The kernel's USER_HZ (100 on every Linux we run on; asked once in case it is not). */
+export function clockTicksPerSecond(): number {
+  if (ticksPerSecond === undefined) {
+    const answer = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+    ticksPerSecond = Number.isFinite(answer) && answer > 0 ? answer : 100;
+  }
+  return ticksPerSecond;
+}
+
+/** CPU use between two readings, as a percentage of one core; with `withChildren` the reaped children too. */
+export function cpuPercentOfCore(
+  before: ProcUsage,
+  after: ProcUsage,
+  elapsedMs: number,
+  withChildren = false,
+): number {
+  let ticks = after.cpuTicks - before.cpuTicks;
+  if (withChildren) ticks += after.childCpuTicks - before.childCpuTicks;
+  return (ticks / clockTicksPerSecond() / (elapsedMs / 1000)) * 100;
+}
