@@ -59,6 +59,8 @@ export class PgMachine {
   recovery: { readonly upstream: string | null } | null = null;
   inRecovery = false;
   controlState = '';
+  /** The last stop as primary drained WAL to every connected standby (walsenders exited normally). */
+  drainedAtShutdown = false;
   lastCheckpointLsn = 0;
   synchronousStandbyNames = '';
   /** Highest timeline whose history file this node has seen (PG picks the next free timeline above it). */
@@ -163,6 +165,7 @@ export class PgMachine {
     const epoch = this.epoch;
     const wasPrimary = !this.inRecovery && this.process === 'running';
     this.process = 'stopping';
+    this.drainedAtShutdown = false;
     this.streamingFrom = null;
     this.terminateSessions();
     if (mode === 'immediate') {
@@ -182,6 +185,7 @@ export class PgMachine {
       await onShutdownCheckpoint?.(record.startLsn);
       await this.waitForWalsenders(epoch);
       if (this.epoch !== epoch) return { ok: true, checkpointLsn };
+      this.drainedAtShutdown = true;
     } else {
       this.lastCheckpointLsn = this.wal.endLsn;
       this.controlState = 'shut down in recovery';
@@ -299,6 +303,12 @@ export class PgMachine {
     this.controlState = 'in archive recovery';
     this.trace(`pg_rewind done, now at ${this.wal.endLsn} timeline ${this.wal.tli}`);
     return null;
+  }
+
+  /** Patroni's check_leader_is_not_in_recovery: `name` runs, answers us, and is not in recovery. */
+  peerIsPrimary(name: string): boolean {
+    const peer = this.runningPeer(name);
+    return peer !== null && !peer.inRecovery;
   }
 
   /** Another node's Postgres, if it runs and we can talk to it. */

@@ -9,6 +9,7 @@ import {
   type StartOptions,
   type StopOptions,
   type StopResult,
+  type TimelineSwitch,
   type UpstreamMember,
 } from '@patroni/ha-core';
 import type { ProcessGate } from './gate.js';
@@ -124,8 +125,19 @@ export class SimPostgres implements PostgresPort {
     return this.gate.run(async () => true);
   }
 
-  rewind(leader: UpstreamMember, signal: AbortSignal): Promise<OperationResult> {
-    return this.command(() => this.machine.rewind(leader.name, signal));
+  /**
+   * As `@patroni/postgres`: a failure that could not reach the source, lost it midway, or after which it is no
+   * longer a reachable primary is `sourceUnavailable` (not counted as a failed rewind).
+   */
+  async rewind(leader: UpstreamMember, signal: AbortSignal): Promise<OperationResult> {
+    let sourceUnavailable = false;
+    const result = await this.command(async () => {
+      const error = await this.machine.rewind(leader.name, signal);
+      const connectionError = error !== null && /could not connect|connection to .* lost/.test(error);
+      sourceUnavailable = connectionError || (error !== null && !this.machine.peerIsPrimary(leader.name));
+      return error;
+    });
+    return result.ok || !sourceUnavailable ? result : { ...result, sourceUnavailable: true };
   }
 
   crashRecovery(signal: AbortSignal): Promise<OperationResult> {
@@ -179,7 +191,30 @@ export function observeMachine(machine: PgMachine, timeText: TimeText): Postgres
     pendingRestart: false,
     pendingRestartReason: {},
     hasRecoveryConfig: machine.recovery !== null,
+    ...(primaryHistory(machine, timeText) ?? {}),
   };
+}
+
+/**
+ * A running primary past timeline 1 reads `<tli>.history` as `@patroni/postgres` does (postgres.md §4.4):
+ * the switches in its WAL, the newest with the file's mtime (when its end-of-recovery record arrived here).
+ */
+function primaryHistory(
+  machine: PgMachine,
+  timeText: TimeText,
+): { timelineHistory: TimelineSwitch[] } | null {
+  if (machine.process !== 'running' || machine.inRecovery || machine.wal.tli <= 1) return null;
+  const switches = machine.wal.history();
+  const newest = switches.length - 1;
+  const firstOnTimeline = machine.wal.records.findIndex((r) => r.tli === machine.wal.tli);
+  const arrivedAtMs = machine.wal.arrivedAtMs[firstOnTimeline];
+  const timelineHistory = switches.map((entry, i) => ({
+    parentTimeline: entry.parentTli,
+    switchLsn: asLsn(entry.switchLsn),
+    reason: 'no recovery target specified',
+    ...(i === newest && arrivedAtMs !== undefined ? { fileModifiedAt: timeText(arrivedAtMs) } : {}),
+  }));
+  return { timelineHistory };
 }
 
 function controlData(machine: PgMachine): Record<string, string> {

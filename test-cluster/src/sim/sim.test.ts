@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KNOWN_FAILING_SEEDS } from './known-failures.js';
+import { FIXED_BUG_SEEDS, KNOWN_FAILING_SEEDS } from './known-failures.js';
 import { type RunResult, runSeed } from './simulation.js';
 
 /** The CI budget: this many seeds, each 10 virtual minutes of faults and 3 of healing (≈ 65 virtual hours). */
@@ -44,6 +44,14 @@ describe('simulator', () => {
     expect(failures).toEqual([]);
     expect(virtualMs).toBeGreaterThan(50 * 3_600_000);
   });
+
+  // Each fixed bug keeps its seeds as regression tests that must stay green.
+  for (const [seed, bug] of FIXED_BUG_SEEDS) {
+    it(`regression seed ${seed}: ${bug.id} stays fixed`, { timeout: 30_000 }, async () => {
+      const result = await runSeed(seed);
+      expect(summary(result), bug.fix).toBe('');
+    });
+  }
 
   // Each known engine bug keeps a regression seed that must still break its invariant. Once ha-core is fixed
   // the test fails: move the seed out of KNOWN_FAILING_SEEDS and the CI sweep covers it again.

@@ -129,8 +129,14 @@ export class Simulation {
             beforeElection: () => parseCluster(this.store.snapshot()),
             elected: (name, before) => this.onElection(name, before as Cluster),
             leaseRenewed: (name) => this.leaseRenewedAtMs.set(name, this.scheduler.nowMs),
-            leaderReleased: () => {
-              this.leaderReleased = true;
+            // A handover only when the releasing primary wrote its shutdown checkpoint and either still drains
+            // WAL (the early release, which checked the candidate has the checkpoint) or drained it all; a
+            // release after a crash, an immediate stop or a drain cut short hands nothing over.
+            leaderReleased: (name) => {
+              const machine = this.world.machine(name);
+              this.leaderReleased =
+                machine?.controlState === 'shut down' &&
+                (machine.process === 'stopping' || machine.drainedAtShutdown);
             },
             clusterRead: (name, snapshot) => this.lastReadPaused.set(name, this.pausedIn(snapshot)),
             historyWritten: (name, value) => this.onHistory(name, value),
@@ -271,9 +277,11 @@ export class Simulation {
       `ELECTED leader (sync=${JSON.stringify(view.sync)} failover=${JSON.stringify(view.failover)} optime=${view.statusOptime} wal=${view.walEndLsn})`,
     );
     this.checker.checkElection(view);
-    // A manual failover the old leader did not hand over (the cluster had no leader when it was asked, or the
-    // old leader's key expired instead of being released) promotes the candidate as it is: the operator's
-    // choice in Patroni. Commits only other nodes had may go (a /sync standby of FIRST-n mode has them all).
+    // A manual failover the old leader did not hand over (the cluster had no leader when it was asked, the
+    // old leader's key expired instead of being released, or it released the key without a clean shutdown:
+    // crashed, stopped immediately, or was not running as primary) promotes the candidate as it is: the
+    // operator's choice in Patroni. Commits only other nodes had may go (a /sync standby of FIRST-n mode has
+    // them all).
     const manual = view.failover?.member === name && !view.failover.leader;
     const handedOver = this.operator.forcedFailover?.member !== name && this.leaderReleased;
     const inSync =
@@ -293,6 +301,7 @@ export class Simulation {
     const entries = Array.isArray(parsed)
       ? parsed.filter(Array.isArray).map((e) => [Number(e[0]), Number(e[1])] as const)
       : [];
+    this.trace.add(name, `wrote /history ${value}`);
     this.checker.checkHistory(this.scheduler.nowMs, name, entries, this.world.promotions);
   }
 

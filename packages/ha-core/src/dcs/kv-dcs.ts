@@ -21,6 +21,11 @@ import type { Dcs, DcsScope, FailoverRequest, LeaderStatus, Logger } from './dcs
 import { DcsUnavailableError, isDcsUnavailable } from './errors.js';
 import type { DcsKv, KvCondition, KvSnapshot, KvTiming, KvWriteOptions } from './kv.js';
 
+/** Optional hooks of `KvDcs.renewLeader` (additive to the `Dcs` contract). */
+export interface RenewHooks {
+  readonly afterLeaseRenewed?: () => Promise<void>;
+}
+
 export interface KvDcsOptions {
   readonly logger: Logger;
   readonly clock?: Clock;
@@ -121,10 +126,15 @@ export class KvDcs implements Dcs {
     }
   }
 
+  /**
+   * `hooks.afterLeaseRenewed` runs as soon as the lease is renewed, before `/status` and `/failsafe` are
+   * written (the loop's watchdog keepalive: those round trips must not delay it past safety_margin).
+   */
   async renewLeader(
     cluster: Cluster,
     status?: LeaderStatus,
     failsafe?: Readonly<Record<MemberName, string>>,
+    hooks?: RenewHooks,
   ): Promise<boolean> {
     let renewed: boolean;
     try {
@@ -137,6 +147,7 @@ export class KvDcs implements Dcs {
       this.heldLeaderVersion = null;
       return false;
     }
+    await hooks?.afterLeaseRenewed?.();
     if (status) await this.writeStatus(status);
     if (failsafe) await this.writeFailsafe(failsafe);
     return true;

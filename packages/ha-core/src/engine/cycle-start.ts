@@ -18,8 +18,7 @@ export function absorbFinishedAction(ctx: Ctx): void {
       } else if (ok) state.role = 'promoted';
       break;
     case 'rewind':
-      state.rewind = ok ? 'success' : 'failed';
-      state.rewindExecuted = true;
+      absorbRewind(ctx);
       break;
     case 'reinitialize':
       state.rewind = 'initial';
@@ -41,6 +40,27 @@ export function absorbFinishedAction(ctx: Ctx): void {
       break;
     default:
       break;
+  }
+}
+
+/**
+ * postgres.md §7.4.8 / Patroni's rewind: only a pg_rewind that failed against a healthy primary is FAILED.
+ * One cut short because its source became unreachable or stopped being a primary, or because the action was
+ * cancelled, leaves NEED so a later cycle retries (FAILED only when pg_rewind is no longer usable: the
+ * attempt may have damaged pg_control).
+ */
+function absorbRewind(ctx: Ctx): void {
+  const result = ctx.input.finishedAction?.result;
+  if (!result) return;
+  if (result.ok) {
+    ctx.state.rewind = 'success';
+    ctx.state.rewindExecuted = true;
+  } else if ((result.sourceUnavailable || result.cancelled) && ctx.input.rewindUsable) {
+    ctx.state.rewind = 'need';
+    ctx.state.rewindExecuted = false;
+  } else {
+    ctx.state.rewind = 'failed';
+    ctx.state.rewindExecuted = true;
   }
 }
 

@@ -75,6 +75,61 @@ const cases: DecisionCase[] = [
     },
     summary: 'PAUSE: postgres is not running',
   },
+  // postgres.md §7.4.8 (sim seeds 212, 458, 481, 748, 781, 1513, 2158, 2486): only a pg_rewind that failed
+  // against a healthy primary is FAILED; one whose source went away, or that was cancelled, is retried.
+  ...(
+    [
+      [
+        'failed against a healthy primary: FAILED, started without rewinding',
+        {},
+        true,
+        'failed',
+        'starting as a secondary',
+      ],
+      [
+        'source gone: NEED stays, retried at once',
+        { sourceUnavailable: true },
+        true,
+        'need',
+        'running pg_rewind from pg1',
+      ],
+      [
+        'cancelled: NEED stays, retried at once',
+        { cancelled: true },
+        true,
+        'need',
+        'running pg_rewind from pg1',
+      ],
+      [
+        'source gone but pg_rewind no longer usable: FAILED',
+        { sourceUnavailable: true },
+        false,
+        'failed',
+        'starting as a secondary',
+      ],
+    ] as const
+  ).map(
+    ([name, flags, rewindUsable, rewind, summary]): DecisionCase => ({
+      name: `rewind ${name}`,
+      given: {
+        me: 'pg2',
+        cluster: two(),
+        pg: pgDown(),
+        rewindUsable,
+        state: { rewind: 'need' },
+        finished: {
+          name: 'running pg_rewind from pg1',
+          work: { kind: 'rewind', leader: { name: 'pg1', connUrl: 'x' }, removeDataOnFailure: true },
+          result: { ok: false, error: 'could not connect to pg1', ...flags },
+        },
+      },
+      summary,
+      verify: (run) => {
+        expect(run.outcome.state.rewind).toBe(rewind);
+        expect(run.outcome.state.rewindExecuted).toBe(rewind === 'failed');
+      },
+    }),
+  ),
   {
     name: 'paused with a rewind pending falls through to recover',
     given: {
@@ -223,7 +278,17 @@ const cases: DecisionCase[] = [
       local: { watchdogMode: 'automatic' },
     },
     summary: leaderMsg,
-    includes: ['dcs.renew-leader', 'watchdog.keepalive'],
+    // The keepalive rides on the renewal, right after the lease (sim seed 281: /status and /failsafe writes
+    // on a slow DCS delayed it past safety_margin).
+    includes: ['dcs.renew-leader +keepalive'],
+    excludes: ['watchdog.keepalive'],
+  },
+  {
+    name: 'no active watchdog: a plain renewal',
+    given: { me: 'pg1', cluster: two(), pg: pgPrimary(), state: leaderState },
+    summary: leaderMsg,
+    includes: ['dcs.renew-leader'],
+    excludes: ['dcs.renew-leader +keepalive', 'watchdog.keepalive'],
   },
   {
     name: 'paused: an active watchdog is disabled',

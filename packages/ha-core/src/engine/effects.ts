@@ -39,6 +39,11 @@ export type Effect =
       readonly kind: 'dcs.renew-leader';
       readonly status: LeaderStatus;
       readonly failsafe: Readonly<Record<MemberName, string>> | null;
+      /**
+       * Keep the watchdog alive as soon as the lease is renewed, before `/status` and `/failsafe` are written
+       * (their round trips must not eat into safety_margin); when renewal returns true it has been done.
+       */
+      readonly keepalive?: boolean;
     }
   | { readonly kind: 'dcs.release-leader'; readonly lastLsn: Lsn | null }
   | { readonly kind: 'dcs.take-leader' }

@@ -2,6 +2,7 @@ import { clusterTimeline, failoverPresent, getMember, syncMatches } from '../mod
 import type { Failover, MemberName } from '../model/types.js';
 import { type Ctx, isQuorumMode, isStandbyCluster, isSyncModeActive, log } from './context.js';
 import { perform, type Step } from './effects.js';
+import { handoverCandidates, healthyHandoverCount } from './handover.js';
 import { type PeerStatus, parsePeerStatus } from './peer-status.js';
 
 /** A node that may take over: a member key, or a `/failsafe` entry whose member key expired. */
@@ -39,38 +40,21 @@ export function* fetchPeerStatuses(ctx: Ctx, candidates: readonly Candidate[]): 
 export function* isFailoverPossible(ctx: Ctx, options: { excludeCandidate?: boolean } = {}): Step<boolean> {
   const failover = failoverPresent(ctx.cluster.failover) ? ctx.cluster.failover : null;
   const action = failover ? failoverAction(failover) : 'failover';
-  const requested = failover?.candidate ?? null;
-  let candidates = memberCandidates(ctx).filter(
-    (c) => c.name !== ctx.me && !c.nofailover && c.apiUrl !== null,
-  );
-  if (requested && options.excludeCandidate) candidates = candidates.filter((c) => c.name !== requested);
-  else if (requested) candidates = candidates.filter((c) => c.name === requested);
-  const manualToNamedNode = Boolean(requested && !failover?.leader);
-  if (isSyncModeActive(ctx) && !manualToNamedNode) {
-    candidates = candidates.filter((c) => syncMatches(ctx.cluster.sync, c.name, false));
-    if (requested && candidates.length === 0) {
-      const standbys = ctx.cluster.sync.syncStandbys.join(',');
-      yield* log(
-        'warn',
-        `${capitalize(action)} candidate=${requested} does not match with sync_standbys=${standbys}`,
-      );
-    }
+  const plan = handoverCandidates(ctx.cluster, ctx.config, ctx.me, options.excludeCandidate);
+  if (plan.requestedNotInSync) {
+    const standbys = ctx.cluster.sync.syncStandbys.join(',');
+    yield* log(
+      'warn',
+      `${capitalize(action)} candidate=${plan.requested} does not match with sync_standbys=${standbys}`,
+    );
   }
-  if (candidates.length === 0) {
+  if (plan.targets.length === 0) {
     yield* log('warn', `${action}: candidates list is empty`);
     return false;
   }
-  const timeline = clusterTimeline(ctx.cluster);
-  let healthy = 0;
-  for (const status of yield* fetchPeerStatuses(ctx, candidates)) {
-    if (status.limitation !== null) continue;
-    const caughtUp = ctx.cluster.status.lastLsn - status.walPosition <= ctx.config.maximumLagOnFailoverBytes;
-    const timelineOk = !ctx.config.checkTimeline || (status.timeline ?? 0) >= timeline;
-    if (caughtUp && timelineOk) healthy++;
-  }
-  // [4.x] quorum commit without a named candidate needs quorum+1 healthy voters.
-  const needed = isQuorumMode(ctx) && isSyncModeActive(ctx) && !requested ? ctx.cluster.sync.quorum + 1 : 1;
-  return healthy >= needed;
+  const candidates = plan.targets.map((t) => ({ name: t.name, apiUrl: t.apiUrl, nofailover: false }));
+  const statuses = yield* fetchPeerStatuses(ctx, candidates);
+  return healthyHandoverCount(ctx.cluster, ctx.config, statuses, null) >= plan.needed;
 }
 
 function capitalize(text: string): string {
@@ -101,43 +85,67 @@ export function* isHealthiestAmong(
     }
   }
   const sync = ctx.cluster.sync;
-  const quorum = isQuorumMode(ctx) && isSyncModeActive(ctx);
-  let votes = syncMatches(sync, ctx.me, true) ? 0 : -1;
+  const syncActive = isSyncModeActive(ctx);
+  const quorum = isQuorumMode(ctx) && syncActive;
+  const isVoter = (name: string) => quorum && syncMatches(sync, name, true);
+  // [4.x] the former leader (in sync mode: /sync.leader) may have a higher priority; it is ignored.
+  const formerLeader = syncActive ? sync.leader : ctx.state.knownLeader;
+  const myPriority = ctx.input.local.tags.failoverPriority;
+  let votes = isVoter(ctx.me) ? 0 : -1;
+  let nodesAhead = 0;
   for (const status of yield* fetchPeerStatuses(ctx, candidates)) {
     if (status.limitation !== null) continue;
     if (!status.inRecovery) {
       yield* log('warn', `Primary (${status.name}) is still alive`);
       return false;
     }
-    const formerSyncLeader =
-      isSyncModeActive(ctx) && sync.leader?.toLowerCase() === status.name.toLowerCase();
     if (status.walPosition > myLsn) {
-      if (!formerSyncLeader) {
-        yield* log('info', `Wal position of ${status.name} is ahead of my wal position`);
-        return false;
-      }
-    } else if (quorum && syncMatches(sync, status.name, true)) {
-      votes++;
+      nodesAhead++;
+      yield* log('info', `Wal position of ${status.name} is ahead of my wal position`);
+      if (!syncActive || !sameName(sync.leader, status.name)) return false;
+      yield* log('info', 'Ignoring the former leader being ahead of us');
+      continue;
     }
-    const formerLeader = status.name === ctx.state.knownLeader;
-    if (
-      status.walPosition > 0 &&
+    // Only nodes with Postgres up (position > 0) vote or outrank me.
+    if (status.walPosition === 0) continue;
+    const lowPriority =
       status.walPosition === myLsn &&
-      !formerLeader &&
-      ctx.input.local.tags.failoverPriority < status.failoverPriority
-    ) {
+      myPriority < status.failoverPriority &&
+      !sameName(formerLeader, status.name) &&
+      !outOfFailsafeTopology(ctx, status.name);
+    // [4.x] with sync mode active only a quorum voter outranks me (Patroni: `not sync_mode_is_active() or
+    // quorum_vote`); the sim found a voter deferring to a non-voter that could never win (seed 2000).
+    if (lowPriority && (!syncActive || isVoter(status.name))) {
       yield* log(
         'info',
-        `${status.name} has equally tolerable WAL position and priority ${status.failoverPriority}, while this node has priority ${ctx.input.local.tags.failoverPriority}`,
+        `${status.name} has equally tolerable WAL position and priority ${status.failoverPriority}, while this node has priority ${myPriority}`,
       );
       return false;
     }
+    if (isVoter(status.name)) votes++;
   }
-  if (quorum && votes < sync.quorum) {
+  // [4.x] quorum: enough votes, or I am the former /sync.leader and nobody is ahead of me.
+  if (quorum && votes < sync.quorum && !(nodesAhead === 0 && sameName(sync.leader, ctx.me))) {
     yield* log('info', `Quorum requirement ${sync.quorum} can't be reached`);
     return false;
   }
   return true;
+}
+
+/**
+ * Not part of Patroni: in the automatic race a node missing from a non-empty `/failsafe` may not race
+ * (§7.2 step 8), so deferring to it for its failover_priority alone leaves the cluster without a leader
+ * (sim seeds 1576, 2309, 2972, 3033). Only the priority preference is dropped; a node ahead still wins.
+ */
+function outOfFailsafeTopology(ctx: Ctx, name: string): boolean {
+  const failsafe = ctx.cluster.failsafe;
+  if (!ctx.config.failsafeMode || !failsafe || failoverPresent(ctx.cluster.failover)) return false;
+  const names = Object.keys(failsafe);
+  return names.length > 0 && !names.includes(name);
+}
+
+function sameName(a: string | null | undefined, b: string): boolean {
+  return Boolean(a) && a?.toLowerCase() === b.toLowerCase();
 }
 
 /** ha-loop.md §7.4: the race while `/failover` is present. `deleted`: a stale request was cleared. */

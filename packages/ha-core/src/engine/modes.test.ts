@@ -93,6 +93,69 @@ const syncCases: DecisionCase[] = [
       'pg.set-synchronous-standby-names (none)',
     ],
   },
+  // The sim found (seed 2621) that the pre-promote '*' was not recorded: the first /sync after promotion then
+  // confirmed a standby against a stale LSN although it had not caught up with the new primary's WAL.
+  {
+    name: "pre-promote in strict mode sets '*' and records the LSN standbys must reach to be confirmed",
+    given: {
+      me: 'pg2',
+      cluster: aCluster()
+        .withLeader('pg2')
+        .withReplica('pg3')
+        .withConfig({ synchronous_mode: true, synchronous_mode_strict: true })
+        .withSync('pg1', ['pg2']),
+      pg: pgReplica({ lagBytes: 100 }),
+      state: { role: 'replica', leaderExpiryMs: NOW_MS + 20_000, syncNamesChangedAtLsn: 5 },
+    },
+    summary: 'promoted self to leader because I had the session lock',
+    includes: [
+      'dcs.write-sync leader=pg2 standbys=[]',
+      'pg.set-synchronous-standby-names *',
+      'action.start promote',
+    ],
+    verify: (run) => {
+      expect(run.outcome.state.syncNamesChangedAtLsn).toBe(LEADER_LSN - 100);
+      expect(run.outcome.state.syncNamesSet).toEqual(['*']);
+    },
+  },
+  {
+    name: "after promotion under '*', a standby behind the pre-promote LSN is not confirmed into /sync",
+    given: {
+      me: 'pg2',
+      cluster: aCluster()
+        .withLeader('pg2')
+        .withReplica('pg3')
+        .withConfig({ synchronous_mode: true, synchronous_mode_strict: true })
+        .withSync('pg2', []),
+      pg: pgPrimary({
+        replication: [streaming('pg3', { syncState: 'sync', lsn: LEADER_LSN - 200 })],
+        ssn: '*',
+      }),
+      state: { ...leaderState, syncNamesChangedAtLsn: LEADER_LSN - 100 },
+    },
+    summary: 'no action. I am (pg2), the leader with the lock',
+    includes: ['pg.set-synchronous-standby-names pg3'],
+    excludes: ['dcs.write-sync'],
+  },
+  {
+    name: 'pre-promote in non-strict sync mode clears the GUC and records that too',
+    given: {
+      me: 'pg2',
+      cluster: aCluster()
+        .withLeader('pg2')
+        .withReplica('pg3')
+        .withConfig({ synchronous_mode: true })
+        .withSync('pg1', ['pg2']),
+      pg: pgReplica(),
+      state: { role: 'replica', leaderExpiryMs: NOW_MS + 20_000 },
+    },
+    summary: 'promoted self to leader because I had the session lock',
+    includes: ['pg.set-synchronous-standby-names (none)', 'action.start promote'],
+    verify: (run) => {
+      expect(run.outcome.state.syncNamesChangedAtLsn).toBe(LEADER_LSN);
+      expect(run.outcome.state.syncNamesSet).toEqual([]);
+    },
+  },
 ];
 
 const standbyConfig = {

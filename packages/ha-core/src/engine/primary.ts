@@ -14,18 +14,22 @@ import { updateHistory } from './history.js';
 import { invariant } from './invariant.js';
 import { failsafeMap, leaderStatus } from './leader-status.js';
 import { manualFailoverFromLeader } from './manual-failover.js';
+import { parseQuorumGuc } from './quorum-commit.js';
 import { startAction } from './run-action.js';
-import { processSyncReplication, quorumPrePromoteValue } from './sync-replication.js';
+import { applyStandbyNames, processSyncReplication, quorumPrePromoteValue } from './sync-replication.js';
 
-/** Renews `/leader` (with `/status` and `/failsafe`); true keeps the local leadership flag for another ttl. */
+/**
+ * Renews `/leader` (with `/status` and `/failsafe`); true keeps the local leadership flag for another ttl. An
+ * active watchdog is kept alive by the renewal itself, right after the lease (ha-loop.md §14.3).
+ */
 export function* renewLeader(ctx: Ctx): Step<boolean> {
   const renewed = yield* perform({
     kind: 'dcs.renew-leader',
     status: leaderStatus(ctx),
     failsafe: failsafeMap(ctx),
+    ...(ctx.state.watchdogActive ? { keepalive: true } : {}),
   });
   setLeader(ctx, renewed);
-  if (renewed && ctx.state.watchdogActive) yield* perform({ kind: 'watchdog.keepalive' });
   return renewed;
 }
 
@@ -59,7 +63,8 @@ function* promote(ctx: Ctx, promoteMessage: string): Step<string> {
   invariant(isLeader(ctx), 'promoting without holding the leader key');
   if (isQuorumMode(ctx)) {
     // `/sync` keeps the previous voters; the state machine fixes it once I am primary.
-    yield* perform({ kind: 'pg.set-synchronous-standby-names', value: quorumPrePromoteValue(ctx) });
+    const value = quorumPrePromoteValue(ctx);
+    yield* applyStandbyNames(ctx, parseQuorumGuc(value ?? '').names ?? ['*'], value);
   } else if (isSyncModeEnabled(ctx)) {
     const written = yield* perform({
       kind: 'dcs.write-sync',
@@ -71,8 +76,8 @@ function* promote(ctx: Ctx, promoteMessage: string): Step<string> {
     if (!written)
       return 'Postponing promotion because synchronous replication state was updated by somebody else';
     ctx.cluster = { ...ctx.cluster, sync: written };
-    const value = ctx.config.synchronousModeStrict ? '*' : null;
-    yield* perform({ kind: 'pg.set-synchronous-standby-names', value });
+    const strict = ctx.config.synchronousModeStrict;
+    yield* applyStandbyNames(ctx, strict ? ['*'] : [], strict ? '*' : null);
   }
   ctx.state.failsafeActiveSinceMs = 0;
   ctx.state.rewind = 'initial';

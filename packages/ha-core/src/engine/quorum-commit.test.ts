@@ -267,6 +267,10 @@ const quorumCases: DecisionCase[] = [
     summary: 'promoted self to leader because I had the session lock',
     includes: ['pg.set-synchronous-standby-names ANY 1 (pg3,pg4)', 'action.start promote'],
     excludes: ['dcs.write-sync'],
+    verify: (run) => {
+      expect(run.outcome.state.syncNamesChangedAtLsn).toBe(LEADER_LSN);
+      expect(run.outcome.state.syncNamesSet).toEqual(['pg3', 'pg4']);
+    },
   },
   {
     name: 'a new primary whose GUC does not cover the previous voters claims /sync with no voters',

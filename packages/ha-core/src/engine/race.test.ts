@@ -273,6 +273,111 @@ const cases: DecisionCase[] = [
     summary: 'following a different leader because i am not the healthiest node',
     includes: ["log info: Quorum requirement 2 can't be reached"],
   },
+  // [4.x] `low_priority and (not sync_mode_is_active() or quorum_vote)`: with sync mode active only a voter
+  // outranks me. The sim found a voter deferring to a non-voter that could not win (seed 2000): no leader.
+  {
+    name: 'quorum mode: a voter does not defer to a higher-priority non-voter',
+    given: {
+      me: 'pg2',
+      cluster: leaderless()
+        .withReplica('pg4', { tags: { failover_priority: 5 } })
+        .withConfig({ synchronous_mode: 'quorum' })
+        .withSync('pg1', ['pg2', 'pg3'], 1),
+      reloaded: pg2Leads().withConfig({ synchronous_mode: 'quorum' }).withSync('pg1', ['pg2', 'pg3'], 1),
+      peers: pg1Down,
+    },
+    summary: 'promoted self to leader by acquiring session lock',
+    includes: ['dcs.acquire-leader', 'action.start promote'],
+    excludes: ['log info: pg4 has equally tolerable WAL position'],
+  },
+  {
+    name: 'quorum mode: a voter defers to a higher-priority voter',
+    given: {
+      me: 'pg2',
+      cluster: leaderless()
+        .withReplica('pg3', { tags: { failover_priority: 5 } })
+        .withConfig({ synchronous_mode: 'quorum' })
+        .withSync('pg1', ['pg2', 'pg3'], 1),
+      peers: pg1Down,
+    },
+    summary: 'following a different leader because i am not the healthiest node',
+    includes: [
+      'log info: pg3 has equally tolerable WAL position and priority 5, while this node has priority 1',
+    ],
+  },
+  {
+    name: 'synchronous_mode on: priority is not compared among /sync nodes (4.x)',
+    given: {
+      me: 'pg2',
+      cluster: leaderless()
+        .withReplica('pg3', { tags: { failover_priority: 5 } })
+        .withConfig({ synchronous_mode: true })
+        .withSync('pg1', ['pg2', 'pg3']),
+      reloaded: pg2Leads().withConfig({ synchronous_mode: true }).withSync('pg1', ['pg2', 'pg3']),
+      peers: pg1Down,
+    },
+    summary: 'promoted self to leader by acquiring session lock',
+    excludes: ['log info: pg3 has equally tolerable WAL position'],
+  },
+  {
+    name: 'quorum mode: the former /sync.leader passes without votes when nobody is ahead',
+    given: {
+      me: 'pg2',
+      cluster: leaderless()
+        .withReplica('pg4')
+        .withConfig({ synchronous_mode: 'quorum' })
+        .withSync('pg2', ['pg3', 'pg4'], 2),
+      reloaded: pg2Leads().withConfig({ synchronous_mode: 'quorum' }).withSync('pg2', ['pg3', 'pg4'], 2),
+      peers: { pg1: null, pg3: null, pg4: null },
+    },
+    summary: 'promoted self to leader by acquiring session lock',
+    excludes: ["log info: Quorum requirement 2 can't be reached"],
+  },
+  {
+    name: 'quorum mode: an unreachable-position voter (0) neither votes nor outranks',
+    given: {
+      me: 'pg2',
+      cluster: leaderless().withConfig({ synchronous_mode: 'quorum' }).withSync('pg1', ['pg2', 'pg3'], 1),
+      peers: {
+        pg1: null,
+        pg3: { role: 'replica', tags: { failover_priority: 9 }, xlog: { received_location: 0 } },
+      },
+    },
+    summary: 'following a different leader because i am not the healthiest node',
+    includes: ["log info: Quorum requirement 1 can't be reached"],
+    excludes: ['log info: pg3 has equally tolerable WAL position'],
+  },
+  // Not Patroni (a safe extra): a node missing from /failsafe cannot race, so its priority must not make
+  // everyone else wait for it (sim seeds 1576, 2309, 2972, 3033: no leader ever).
+  {
+    name: 'failsafe: a higher-priority node missing from /failsafe does not outrank me',
+    given: {
+      me: 'pg2',
+      cluster: leaderless()
+        .withReplica('pg3', { tags: { failover_priority: 5 } })
+        .withConfig({ failsafe_mode: true })
+        .withFailsafe({ pg1: 'http://pg1:8008/patroni', pg2: 'http://pg2:8008/patroni' }),
+      reloaded: pg2Leads().withConfig({ failsafe_mode: true }),
+      peers: pg1Down,
+    },
+    summary: 'promoted self to leader by acquiring session lock',
+    excludes: ['log info: pg3 has equally tolerable WAL position'],
+  },
+  {
+    name: 'failsafe: a higher-priority node listed in /failsafe still outranks me',
+    given: {
+      me: 'pg2',
+      cluster: leaderless()
+        .withReplica('pg3', { tags: { failover_priority: 5 } })
+        .withConfig({ failsafe_mode: true })
+        .withFailsafe({ pg2: 'http://pg2:8008/patroni', pg3: 'http://pg3:8008/patroni' }),
+      peers: pg1Down,
+    },
+    summary: 'following a different leader because i am not the healthiest node',
+    includes: [
+      'log info: pg3 has equally tolerable WAL position and priority 5, while this node has priority 1',
+    ],
+  },
 ];
 
 describe('leader race (ha-loop.md §6.2, §7.2)', () => {

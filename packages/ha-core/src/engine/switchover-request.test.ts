@@ -97,7 +97,7 @@ describe('checkSwitchoverRequest (rest-api.md §14.1)', () => {
     expect(none).toEqual({
       ok: false,
       status: 412,
-      message: 'Switchover is not possible: can not find sync_standby',
+      message: 'switchover is not possible: can not find sync_standby',
     });
   });
 
@@ -119,7 +119,7 @@ describe('checkSwitchoverRequest (rest-api.md §14.1)', () => {
     expect(checkSwitchoverRequest(req({ leader: 'pg1' }), lonely, config)).toEqual({
       ok: false,
       status: 412,
-      message: 'Switchover is not possible: cluster does not have members except leader',
+      message: 'switchover is not possible: cluster does not have members except leader',
     });
   });
 
@@ -145,7 +145,7 @@ describe('checkSwitchoverRequest (rest-api.md §14.1)', () => {
     ).toEqual({
       ok: false,
       status: 412,
-      message: 'Failover is not possible: no good candidates have been found',
+      message: 'failover is not possible: no good candidates have been found',
     });
     expect(checkSwitchoverCandidates('switchover', targets, [null, { role: 'replica', xlog: {} }])).toEqual({
       ok: true,

@@ -61,7 +61,8 @@ export function checkSwitchoverRequest(
   const current = leaderName(cluster);
   if (request.leader && request.leader !== current) return bad('leader name does not match', 412);
   const syncMode = config.synchronousMode === 'on' && config.standbyCluster === null;
-  const action = kind === 'switchover' ? 'Switchover' : 'Failover';
+  // Patroni writes the action lower-case here (`switchover is not possible: ...`), unlike its other texts.
+  const action = kind;
   let names: MemberName[];
   if (request.candidate) {
     if (kind === 'switchover' && syncMode && !syncMatches(cluster.sync, request.candidate, false)) {
@@ -94,6 +95,6 @@ export function checkSwitchoverCandidates(
     (target, index) => parsePeerStatus(target.name, bodies[index] ?? null).limitation === null,
   );
   if (good) return { ok: true };
-  const action = kind === 'switchover' ? 'Switchover' : 'Failover';
+  const action = kind;
   return { ok: false, status: 412, message: `${action} is not possible: no good candidates have been found` };
 }

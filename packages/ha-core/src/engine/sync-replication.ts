@@ -43,6 +43,15 @@ function* setStandbyNamesValue(
   value: string | null,
 ): Step<void> {
   if (query.synchronousStandbyNames === (value ?? '')) return;
+  yield* applyStandbyNames(ctx, names, value);
+}
+
+/**
+ * Sets `synchronous_standby_names` and records the flush LSN at the change: a standby is confirmed (may enter
+ * `/sync`) only once it has flushed that far (ha-loop.md §11.3). Every change goes through here, the
+ * pre-promote one too (a replica's position then: whatever it had, the standby must have as well).
+ */
+export function* applyStandbyNames(ctx: Ctx, names: readonly string[], value: string | null): Step<void> {
   yield* perform({ kind: 'pg.set-synchronous-standby-names', value });
   ctx.state.syncNamesChangedAtLsn = ctx.pg.walPosition;
   ctx.state.syncNamesSet = [...names];

@@ -49,7 +49,14 @@ export interface FinishedAction {
 
 export type ActionResult =
   | { readonly ok: true }
-  | { readonly ok: false; readonly error: string; readonly cancelled?: boolean; readonly vetoed?: boolean };
+  | {
+      readonly ok: false;
+      readonly error: string;
+      readonly cancelled?: boolean;
+      readonly vetoed?: boolean;
+      /** A rewind whose source was unreachable or not a primary (OperationResult.sourceUnavailable). */
+      readonly sourceUnavailable?: boolean;
+    };
 
 /** A `POST /failsafe` this node accepted from a primary during a DCS outage (ha-loop.md §9). */
 export interface ReceivedFailsafe {

@@ -18,7 +18,10 @@ function failed(error: unknown): ActionResult {
 }
 
 function fromOperation(result: OperationResult): ActionResult {
-  return result.ok ? { ok: true } : { ok: false, error: result.error };
+  if (result.ok) return { ok: true };
+  return result.sourceUnavailable
+    ? { ok: false, error: result.error, sourceUnavailable: true }
+    : { ok: false, error: result.error };
 }
 
 /**
@@ -157,7 +160,11 @@ export class ActionRunner {
         return fromOperation(await postgres.crashRecovery(signal));
       case 'rewind': {
         const rewound = await postgres.rewind(work.leader, signal);
-        if (!rewound.ok && work.removeDataOnFailure) await postgres.removeDataDirectory('pg_rewind failed');
+        if (rewound.ok) return { ok: true };
+        // postgres.md §7.4.8: a rewind cut short (source gone, action cancelled) is not a failed one.
+        if (signal.aborted) return { ok: false, error: rewound.error, cancelled: true };
+        if (!rewound.sourceUnavailable && work.removeDataOnFailure)
+          await postgres.removeDataDirectory('pg_rewind failed');
         return fromOperation(rewound);
       }
       case 'reinitialize': {

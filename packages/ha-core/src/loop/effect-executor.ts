@@ -1,16 +1,18 @@
 import type { Clock } from '../dcs/clock.js';
-import type { Dcs, Logger } from '../dcs/dcs.js';
+import type { Dcs, LeaderStatus, Logger } from '../dcs/dcs.js';
 import { isDcsUnavailable } from '../dcs/errors.js';
+import type { RenewHooks } from '../dcs/kv-dcs.js';
 import {
   type Effect,
   EffectFailure,
   type EffectKind,
+  type EffectOf,
   type EffectResult,
   type EffectResults,
   type LoadedCluster,
   type PeerTarget,
 } from '../engine/effects.js';
-import type { Cluster } from '../model/types.js';
+import type { Cluster, MemberName } from '../model/types.js';
 import type { PostgresPort } from '../ports/postgres.js';
 import type { FailsafeHeartbeat } from '../ports/status.js';
 import type { ActionRunner } from './action-runner.js';
@@ -68,6 +70,34 @@ function postFailsafeAll(
   return Promise.all(targets.map(async (t) => (await once(t)) === true || (await once(t)) === true));
 }
 
+/** `KvDcs.renewLeader`'s optional hook; a `Dcs` that does not know it ignores the extra argument. */
+type RenewWithHook = (
+  cluster: Cluster,
+  status?: LeaderStatus,
+  failsafe?: Readonly<Record<MemberName, string>>,
+  hooks?: RenewHooks,
+) => Promise<boolean>;
+
+/**
+ * The renewal with the watchdog keepalive right after the lease refresh (before `/status` and `/failsafe`
+ * writes), or after the whole renewal when the DCS does not call the hook.
+ */
+async function renewLeader(ports: ExecutorPorts, effect: EffectOf<'dcs.renew-leader'>): Promise<boolean> {
+  const watchdog = effect.keepalive ? ports.watchdog : null;
+  let keptAlive = false;
+  const keepalive = async () => {
+    keptAlive = true;
+    await watchdog?.keepalive().catch((error: unknown) => {
+      ports.logger.warn(`watchdog keepalive failed: ${String(error)}`);
+    });
+  };
+  const renew: RenewWithHook = ports.dcs.renewLeader.bind(ports.dcs);
+  const hooks = watchdog ? { afterLeaseRenewed: keepalive } : undefined;
+  const renewed = await renew(ports.lastCluster(), effect.status, effect.failsafe ?? undefined, hooks);
+  if (renewed && watchdog && !keptAlive) await keepalive();
+  return renewed;
+}
+
 async function executeDcs(ports: ExecutorPorts, effect: Effect): Promise<EffectResult> {
   const dcs = ports.dcs;
   switch (effect.kind) {
@@ -76,7 +106,7 @@ async function executeDcs(ports: ExecutorPorts, effect: Effect): Promise<EffectR
     case 'dcs.acquire-leader':
       return dcs.acquireLeader();
     case 'dcs.renew-leader':
-      return dcs.renewLeader(ports.lastCluster(), effect.status, effect.failsafe ?? undefined);
+      return renewLeader(ports, effect);
     case 'dcs.release-leader':
       return dcs.releaseLeader(effect.lastLsn ?? undefined);
     case 'dcs.take-leader':

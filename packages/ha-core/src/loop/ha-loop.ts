@@ -54,6 +54,7 @@ export class HaLoop {
       clock: options.clock,
       logger: options.logger,
       me: options.local.name,
+      config: () => this.config,
       fetchPeers: async (targets) => {
         const bodies = await executeEffect(this.executor, { kind: 'peers.fetch-status', targets });
         return Array.isArray(bodies) ? bodies : [];

@@ -1,6 +1,8 @@
+import type { DynamicConfig } from '../config/types.js';
 import type { Clock } from '../dcs/clock.js';
 import type { Dcs, Logger } from '../dcs/dcs.js';
 import type { PeerTarget } from '../engine/effects.js';
+import { handoverCandidates, healthyHandoverCount } from '../engine/handover.js';
 import { parsePeerStatus } from '../engine/peer-status.js';
 import { syncMatches } from '../model/cluster-queries.js';
 import type { Cluster, Lsn, MemberData, MemberName } from '../model/types.js';
@@ -13,23 +15,16 @@ export interface ReleasePorts {
   readonly me: MemberName;
   /** GET `/patroni` of each target with the loop's peer timeout; parsed bodies, null when unreachable. */
   readonly fetchPeers: (targets: readonly PeerTarget[]) => Promise<readonly unknown[]>;
+  /** The dynamic config in effect (sync mode, check_timeline, maximum lag). */
+  readonly config: () => DynamicConfig;
 }
 
 const POLL_MS = 2000;
 
-function failoverCandidates(cluster: Cluster, me: MemberName): PeerTarget[] {
-  const targets: PeerTarget[] = [];
-  for (const member of cluster.members) {
-    const apiUrl = member.data.api_url;
-    if (member.name === me || member.tags.nofailover || typeof apiUrl !== 'string' || !apiUrl) continue;
-    targets.push({ name: member.name, apiUrl });
-  }
-  return targets;
-}
-
 /**
  * The `onShutdownCheckpoint` hook of a releasing fast stop (ha-loop.md §8.1 step 3, §12.4): once the
- * shutdown checkpoint is written, wait 1 s, and when a failover candidate already has that LSN delete
+ * shutdown checkpoint is written, wait 1 s, and when failover is possible with that LSN (§7.3: the named
+ * `/failover.member` only, `/sync` standbys only in sync mode, quorum + 1 of them in quorum mode) delete
  * `/leader` at once with `/status.optime` = the checkpoint, so the candidate need not wait for the stop to end.
  */
 export function earlyLeaderRelease(ports: ReleasePorts): {
@@ -41,13 +36,13 @@ export function earlyLeaderRelease(ports: ReleasePorts): {
     await ports.clock.sleep(1000);
     const cluster = await ports.dcs.loadCluster().catch(() => null);
     if (!cluster || cluster.leader?.name !== ports.me) return;
-    const targets = failoverCandidates(cluster, ports.me);
-    const bodies = await ports.fetchPeers(targets);
-    const caughtUp = targets.some((target, i) => {
-      const status = parsePeerStatus(target.name, bodies[i] ?? null);
-      return status.limitation === null && status.walPosition >= checkpointLsn;
-    });
-    if (!caughtUp) return;
+    // is_failover_possible(cluster_lsn = checkpoint): only the named candidate, only /sync standbys (§7.3).
+    const config = ports.config();
+    const plan = handoverCandidates(cluster, config, ports.me);
+    if (plan.targets.length === 0) return;
+    const bodies = await ports.fetchPeers(plan.targets);
+    const statuses = plan.targets.map((target, i) => parsePeerStatus(target.name, bodies[i] ?? null));
+    if (healthyHandoverCount(cluster, config, statuses, checkpointLsn) < plan.needed) return;
     released = await ports.dcs.releaseLeader(checkpointLsn).catch(() => false);
     if (released) ports.logger.info('Leader key released');
   };

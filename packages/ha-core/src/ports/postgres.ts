@@ -38,6 +38,7 @@ export interface PostgresPort {
   checkDivergence(leader: UpstreamMember): Promise<'need' | 'not-need' | 'unknown'>;
   /** Whether pg_rewind can be used (use_pg_rewind, binary present, wal_log_hints or checksums). */
   canRewind(): Promise<boolean>;
+  /** pg_rewind from `leader` (postgres.md §7.4); a failure whose source went away sets `sourceUnavailable`. */
   rewind(leader: UpstreamMember, signal: AbortSignal): Promise<OperationResult>;
   /** Single-user crash recovery (postgres.md §7.5). */
   crashRecovery(signal: AbortSignal): Promise<OperationResult>;
@@ -89,7 +90,17 @@ export interface StopOptions {
   readonly onShutdownCheckpoint?: (checkpointLsn: Lsn) => Promise<void> | void;
 }
 
-export type OperationResult = { readonly ok: true } | { readonly ok: false; readonly error: string };
+export type OperationResult =
+  | { readonly ok: true }
+  | {
+      readonly ok: false;
+      readonly error: string;
+      /**
+       * `rewind` only: the attempt ended because its source was unreachable, not (or no longer) a primary, or
+       * not ready (postgres.md §7.4.8): it does not count as a failed rewind and nothing was removed.
+       */
+      readonly sourceUnavailable?: boolean;
+    };
 
 export interface StopResult {
   readonly ok: boolean;

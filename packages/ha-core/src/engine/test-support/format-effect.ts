@@ -11,6 +11,8 @@ export function formatEffect(effect: Effect): string {
       return `${effect.kind} role=${String(effect.data.role)} state=${String(effect.data.state)}`;
     case 'dcs.initialize':
       return `${effect.kind} ${effect.createNew ? 'create' : 'overwrite'} '${effect.sysid}'`;
+    case 'dcs.renew-leader':
+      return effect.keepalive ? `${effect.kind} +keepalive` : effect.kind;
     case 'dcs.release-leader':
       return effect.lastLsn === null ? effect.kind : `${effect.kind} lastLsn=${effect.lastLsn}`;
     case 'peers.fetch-status':
