@@ -45,6 +45,11 @@ export interface PythonPatroniClusterOptions {
    * `[process.execPath, <apps/agent/dist/bin/patroni.js>]`; mixing both gives an interoperability cluster.
    */
   readonly agentCommand?: (name: string, index: number) => readonly string[];
+  /**
+   * The etcd endpoint one node uses instead of `etcdEndpoint` (e.g. a TcpProxy in front of etcd, so a test
+   * can cut that node off the DCS). patronictl keeps using `etcdEndpoint`.
+   */
+  readonly nodeEtcdEndpoint?: (name: string, index: number) => string | undefined;
 }
 
 export interface PythonPatroniCluster {
@@ -131,8 +136,10 @@ async function planNodes(
   const specs: PatroniNodeSpec[] = [];
   for (let i = 1; i <= options.nodes; i++) {
     const name = `${options.namePrefix ?? 'node'}${i}`;
+    const ownEndpoint = options.nodeEtcdEndpoint?.(name, i - 1);
     specs.push({
       ...shared,
+      ...(ownEndpoint === undefined ? {} : { dcsHosts: dcsHostsOf(ownEndpoint) }),
       name,
       timing: options.timing,
       synchronousMode: options.synchronousMode,
