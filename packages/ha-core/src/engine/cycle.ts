@@ -39,6 +39,7 @@ export function* runCycle(input: CycleInput): Step<CycleOutcome> {
   }
   if (!ctx.dcsFailed && fatal === null) yield* finishCycle(ctx);
   ctx.state.cluster = ctx.dcsFailed ? null : ctx.cluster;
+  if (!ctx.dcsFailed) ctx.state.lastKnownFailsafe = ctx.cluster.failsafe;
   ctx.state.wasPaused = isPaused(ctx);
   return {
     state: { ...ctx.state },

@@ -5,7 +5,8 @@ import { permanentSlotPositions } from './leader-status.js';
 
 /** ha-loop.md §9 step 1-3: ask every other `/failsafe` member to accept us as the leader. */
 function* failsafeConfirmed(ctx: Ctx): Step<boolean> {
-  const failsafe = ctx.cluster.failsafe;
+  // After the first failed read the cycle starts from an empty snapshot: use the last /failsafe we saw.
+  const failsafe = ctx.cluster.failsafe ?? ctx.state.lastKnownFailsafe ?? null;
   if (!failsafe || !(ctx.me in failsafe)) return false;
   const targets = Object.entries(failsafe)
     .filter(([name]) => name !== ctx.me)

@@ -266,6 +266,23 @@ const failsafeCases: DecisionCase[] = [
     },
   },
   {
+    name: 'DCS still down on the next cycle (no snapshot left): the last /failsafe keeps the leader running',
+    given: {
+      me: 'pg1',
+      cluster: failsafeCluster(),
+      pg: pgPrimary(),
+      state: {
+        ...leaderState,
+        cluster: null,
+        lastKnownFailsafe: { pg1: 'http://pg1:8008/patroni', pg2: 'http://pg2:8008/patroni' },
+        failsafeActiveSinceMs: NOW_MS - 4_000,
+      },
+      respond: { 'dcs.load-cluster': dcsDown() },
+    },
+    summary: 'continue to run as a leader because failsafe mode is enabled and all members are accessible',
+    actions: ['peers.failsafe pg2'],
+  },
+  {
     name: 'DCS down, a failsafe member does not answer: demote offline',
     given: {
       me: 'pg1',

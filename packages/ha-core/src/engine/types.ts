@@ -144,6 +144,11 @@ export interface HaState {
   readonly memberSlotsSeenAtMs?: Readonly<Record<string, number>>;
   /** The last snapshot read successfully (null after a failed read). */
   readonly cluster: Cluster | null;
+  /**
+   * `/failsafe` of the last snapshot read successfully: failsafe mode must keep working through a DCS outage
+   * that lasts several cycles (Patroni keeps `dcs.failsafe` across failed reads).
+   */
+  readonly lastKnownFailsafe?: Readonly<Record<MemberName, string>> | null;
   readonly dcsLastSeenMs: number;
   /** The effective Postgres state this agent publishes (observation, with `crashed` applied). */
   readonly publishedPgState: string;
