@@ -22,7 +22,6 @@ describe('our agent: the DCS (etcd) goes away', () => {
     const leaderUrl = cluster.node(leader).connectionString;
 
     // failsafe_mode off: the leader cannot renew its key, so it must stop accepting writes before it expires.
-    // (failsafe_mode on is left out: our agent demotes on the second failed cycle, see the e2e report.)
     const writer = await startWriter({ connectionString: e2e.primaryUrl, table: 'probe_no_failsafe' });
     await waitForWrites(writer, 10, 10_000);
     const pausedAtMs = Date.now();
@@ -54,5 +53,42 @@ describe('our agent: the DCS (etcd) goes away', () => {
     expect(figures.lost).toBe(0);
     expect(figures.longestOutageMs).toBeLessThan(FAST_TIMING.ttl * 1000 + 30_000);
     expect(await cluster.waitForAllRunning(30_000)).toBe(newLeader);
+  }, 240_000);
+
+  it('with failsafe_mode on and every member reachable the primary keeps serving through the outage', async () => {
+    const e2e = await startE2eCluster('dcs-outage-failsafe', cleanups);
+    const { cluster, etcd } = e2e;
+    const leader = await cluster.waitForLeader();
+    const edited = await e2e.ctl(['edit-config', '-s', 'failsafe_mode=true', '--force']);
+    expect(edited.exitCode, edited.stderr + edited.stdout).toBe(0);
+    // The leader publishes /failsafe (every member's api_url) after its next renewal.
+    await waitUntil(
+      '/failsafe lists every member',
+      async () => {
+        const answer = await fetch(`http://127.0.0.1:${cluster.node(leader).restPort}/failsafe`).catch(
+          () => null,
+        );
+        const body = answer?.ok ? ((await answer.json()) as Record<string, string>) : {};
+        return cluster.nodes.every((n) => n.name in body);
+      },
+      30_000,
+    );
+    const writer = await startWriter({ connectionString: e2e.primaryUrl, table: 'probe_failsafe' });
+    await waitForWrites(writer, 10, 10_000);
+    await etcd.pause();
+    const holdUntilMs = Date.now() + (FAST_TIMING.ttl + FAST_TIMING.loopWait + 6) * 1000;
+    while (Date.now() < holdUntilMs) {
+      expect(await primaries(cluster)).toEqual([leader]);
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
+    await etcd.restart();
+    await waitForWrites(writer, 10, 30_000);
+    const figures = await finishWriter('dcs-outage-failsafe', writer);
+    console.log(
+      `[dcs-outage] failsafe on: ${leader} kept serving; longest outage ${figures.longestOutageMs} ms`,
+    );
+    expect(figures.lost).toBe(0);
+    expect(figures.longestOutageMs).toBeLessThan(5_000);
+    expect(await cluster.waitForLeader(30_000)).toBe(leader);
   }, 240_000);
 });

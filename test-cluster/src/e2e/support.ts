@@ -2,7 +2,7 @@
 // REST and SQL probes, and the writer's figures. Every wait polls with a deadline.
 import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
-import { type EtcdServer, makeTempDir, startEtcd, waitUntil } from '@patroni/testkit';
+import { type EtcdServer, makeTempDir, startEtcd, startZooKeeper, waitUntil } from '@patroni/testkit';
 import pg from 'pg';
 import { expect } from 'vitest';
 import { type Haproxy, startHaproxy } from '../harness/haproxy.js';
@@ -32,9 +32,18 @@ export class Cleanups {
   }
 }
 
+/** The DCS server of a cluster, whichever kind: tests stop and restart it. */
+export interface DcsServer {
+  pause(): Promise<void>;
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
 export interface E2eCluster {
   readonly dir: string;
+  /** The etcd server (a ZooKeeper cluster has none: use `dcsServer`). */
   readonly etcd: EtcdServer;
+  readonly dcsServer: DcsServer;
   readonly cluster: PythonPatroniCluster;
   readonly haproxy: Haproxy;
   /** Superuser URL through HAProxy's primary port. */
@@ -62,6 +71,8 @@ export async function startE2eCluster(
   const dir = await makeTempDir(`e2e-${label}`);
   if (process.env.E2E_KEEP) console.log(`[${label}] node dirs kept in ${dir.path}`);
   else cleanups.add(dir.remove);
+  const zookeeper = options.dcs === 'zookeeper' ? await startZooKeeper() : null;
+  if (zookeeper) cleanups.add(zookeeper.stop);
   const etcd = await startEtcd();
   cleanups.add(etcd.stop);
   const extra = (await options.beforeAgents?.(etcd)) ?? {};
@@ -72,7 +83,7 @@ export async function startE2eCluster(
     agentCommand: ourAgentCommand,
     ...options,
     ...extra,
-    etcdEndpoint: etcd.endpoint,
+    etcdEndpoint: zookeeper ? zookeeper.connectString : etcd.endpoint,
     scope: SCOPE,
     dir: dir.path,
   });
@@ -83,6 +94,7 @@ export async function startE2eCluster(
     cluster.nodes.map((n) => ({ name: n.name, pgPort: n.pgPort, restPort: n.restPort })),
   );
   cleanups.add(haproxy.stop);
+  await haproxy.waitSettled();
   const anyNode = cluster.nodes[0];
   if (!anyNode) throw new Error('cluster without nodes');
   const primaryUrl = anyNode.connectionString.replace(/:\d+\/postgres$/, `:${haproxy.primaryPort}/postgres`);
@@ -91,6 +103,7 @@ export async function startE2eCluster(
   return {
     dir: dir.path,
     etcd,
+    dcsServer: zookeeper ?? etcd,
     cluster,
     haproxy,
     primaryUrl,
