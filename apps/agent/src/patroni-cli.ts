@@ -1,8 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { createInterface } from 'node:readline';
 import type { AgentConfig } from './config/agent-config.js';
 import { liveProblems } from './config/live-checks.js';
 import { type Env, loadConfig, readLocalTree } from './config/load-config.js';
+import { GenerateConfigError, generateRunningConfig } from './config/running-config.js';
 import { generateSampleConfig } from './config/sample-config.js';
 import { minimalSectionSchemas, type SectionSchemas } from './config/section-schemas.js';
 import { formatProblem, validateLocalTree } from './config/validate.js';
@@ -20,6 +22,8 @@ export interface PatroniDeps {
   /** The effective uid (`process.getuid()`), null where there is none. */
   readonly uid: number | null;
   readonly sections: SectionSchemas;
+  /** Asks for a password (`--generate-config` without one); null when there is no input. */
+  readonly readPassword: (prompt: string) => Promise<string | null>;
   /** Runs the agent with a validated configuration; resolves to the exit code. Absent until wired. */
   readonly runDaemon?: (
     config: AgentConfig,
@@ -124,9 +128,13 @@ async function validateConfig(args: PatroniArgs, out: Out, err: Out, deps: Patro
   return 0;
 }
 
-async function sampleConfig(args: PatroniArgs, out: Out, err: Out, deps: PatroniDeps): Promise<number> {
+/** `--generate-sample-config` / `--generate-config`: the text to the file (parents created) or stdout. */
+async function generateConfig(args: PatroniArgs, out: Out, err: Out, deps: PatroniDeps): Promise<number> {
   try {
-    const text = await generateSampleConfig(deps.env);
+    const text =
+      args.mode === 'sample'
+        ? await generateSampleConfig(deps.env)
+        : await generateRunningConfig(args.dsn, { env: deps.env, readPassword: deps.readPassword });
     if (args.configFile === undefined) out.write(text);
     else {
       mkdirSync(dirname(args.configFile), { recursive: true });
@@ -134,9 +142,27 @@ async function sampleConfig(args: PatroniArgs, out: Out, err: Out, deps: Patroni
     }
     return 0;
   } catch (error) {
-    err.write(`Unexpected exception: ${(error as Error).message}\n`);
+    if (error instanceof GenerateConfigError) err.write(`${error.message}\n`);
+    else err.write(`Unexpected exception: ${(error as Error).message}\n`);
     return 1;
   }
+}
+
+/** One line from stdin, the prompt on stderr (the terminal echo is not hidden). */
+function readPasswordLine(prompt: string): Promise<string | null> {
+  process.stderr.write(prompt);
+  return new Promise((resolve) => {
+    const reader = createInterface({ input: process.stdin, terminal: false });
+    let answered = false;
+    reader.once('line', (line) => {
+      answered = true;
+      reader.close();
+      resolve(line);
+    });
+    reader.once('close', () => {
+      if (!answered) resolve(null);
+    });
+  });
 }
 
 async function runAgent(args: PatroniArgs, err: Out, deps: PatroniDeps): Promise<number> {
@@ -168,6 +194,7 @@ export async function runPatroni(
     env: deps.env ?? process.env,
     uid: deps.uid !== undefined ? deps.uid : (process.getuid?.() ?? null),
     sections: deps.sections ?? minimalSectionSchemas,
+    readPassword: deps.readPassword ?? readPasswordLine,
     ...(deps.runDaemon ? { runDaemon: deps.runDaemon } : {}),
   };
   const args = parsePatroniArgs(argv);
@@ -188,12 +215,8 @@ export async function runPatroni(
     case 'validate':
       return validateConfig(args, out, err, resolved);
     case 'sample':
-      return sampleConfig(args, out, err, resolved);
     case 'generate':
-      err.write(
-        'Unexpected exception: --generate-config needs a PostgreSQL client, which this version of @patroni/agent does not include yet\n',
-      );
-      return 1;
+      return generateConfig(args, out, err, resolved);
     default:
       return runAgent(args, err, resolved);
   }

@@ -1,5 +1,6 @@
 import { dumpYaml } from '../config/yaml-dump.js';
 import { renderPrettyTable } from './ascii-table.js';
+import { PyFloat } from './pg-values.js';
 import { pyJsonDumps, pyStr } from './py-json.js';
 
 export type OutputFormat = 'pretty' | 'tsv' | 'json' | 'yaml' | 'yml' | 'topology';
@@ -26,22 +27,29 @@ export function yamlFlow(value: Readonly<Record<string, unknown>>): string {
     .join(', ')}}`;
 }
 
+/** YAML has no Python float type: dump the number. */
+const forYaml = (value: unknown): unknown => (value instanceof PyFloat ? value.value : value);
+
 /**
  * patronictl's `print_output` (patronictl.md §2.4): json/yaml lists of objects, tsv with a header line,
- * or the pretty table. Returns the text including its final newline.
+ * or the pretty table. Returns the text including its final newline. `columns` null (query's error rows)
+ * means no header line in tsv and prettytable's `Field 1`, `Field 2`... elsewhere.
  */
 export function printOutput(
-  columns: readonly string[],
+  header: readonly string[] | null,
   rows: readonly (readonly unknown[])[],
   options: PrintOptions,
 ): string {
   const { format, title = '' } = options;
+  const width = Math.max(0, ...rows.map((row) => row.length));
+  const columns = header ?? Array.from({ length: width }, (_v, i) => `Field ${i + 1}`);
   if (format === 'json' || format === 'yaml' || format === 'yml') {
     const elements = rows.map((row) => {
       const object: Record<string, unknown> = {};
       columns.forEach((column, i) => {
         const value = row[i];
-        if (!title || (value !== '' && value !== undefined)) object[column] = value ?? null;
+        if (!title || (value !== '' && value !== undefined))
+          object[column] = format === 'json' ? (value ?? null) : forYaml(value ?? null);
       });
       return object;
     });
@@ -61,7 +69,9 @@ export function printOutput(
   }
   if (format === 'tsv') {
     const delimiter = options.delimiter ?? '\t';
-    return `${[cols, ...body].map((r) => r.map((v) => (typeof v === 'string' ? v : pyStr(v))).join(delimiter)).join('\n')}\n`;
+    const lines = header === null ? body : [cols, ...body];
+    if (lines.length === 0) return '';
+    return `${lines.map((r) => r.map((v) => (typeof v === 'string' ? v : pyStr(v))).join(delimiter)).join('\n')}\n`;
   }
   if (memberTable) {
     const skip = title.includes(' (group: ') ? 2 : 1;

@@ -1,3 +1,5 @@
+import { PyFloat } from './pg-values.js';
+
 /** `json.dumps` as Python prints it by default: `", "` and `": "` separators, non-ASCII escaped. */
 export function pyJsonDumps(value: unknown): string {
   if (value === null || value === undefined) return 'null';
@@ -8,6 +10,10 @@ export function pyJsonDumps(value: unknown): string {
     );
   }
   if (typeof value === 'number') return Number.isFinite(value) ? String(value) : 'NaN';
+  if (value instanceof PyFloat) {
+    const text = value.toString();
+    return text === 'nan' ? 'NaN' : text === 'inf' ? 'Infinity' : text === '-inf' ? '-Infinity' : text;
+  }
   if (typeof value === 'boolean') return value ? 'true' : 'false';
   if (Array.isArray(value)) return `[${value.map(pyJsonDumps).join(', ')}]`;
   if (typeof value === 'object') {
@@ -17,11 +23,22 @@ export function pyJsonDumps(value: unknown): string {
   return JSON.stringify(String(value));
 }
 
+/** Python's `repr()` of a value held in a list or dict: `'a'`, `None`, `True`, `1.0`. */
+function pyRepr(value: unknown): string {
+  if (typeof value === 'string') return `'${value.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
+  return pyStr(value);
+}
+
 /** Python's `str()` of a table cell. */
 export function pyStr(value: unknown): string {
   if (value === null || value === undefined) return 'None';
   if (value === true) return 'True';
   if (value === false) return 'False';
-  if (typeof value === 'object') return pyJsonDumps(value).replaceAll('"', "'");
+  if (value instanceof PyFloat) return value.toString();
+  if (Array.isArray(value)) return `[${value.map(pyRepr).join(', ')}]`;
+  if (typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>);
+    return `{${entries.map(([k, v]) => `${pyRepr(k)}: ${pyRepr(v)}`).join(', ')}}`;
+  }
   return String(value);
 }

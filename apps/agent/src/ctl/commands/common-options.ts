@@ -33,13 +33,14 @@ export const watchOptions: OptionSpec[] = [
     help: 'Auto update the screen every X seconds',
   },
 ];
-export const roleOption = (help: string, fallback: string | undefined = 'any'): OptionSpec => ({
+/** `-r/--role`; `fallback` null means no default (query). */
+export const roleOption = (help: string, fallback: string | null = 'any'): OptionSpec => ({
   names: ['-r', '--role'],
   dest: 'role',
   kind: 'value',
   choices: ROLE_CHOICES,
   help,
-  ...(fallback === undefined ? {} : { default: fallback }),
+  ...(fallback === null ? {} : { default: fallback }),
 });
 
 /** A string option value, or undefined. */

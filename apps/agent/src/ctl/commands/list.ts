@@ -30,15 +30,20 @@ export function watchSeconds(parsed: ParsedCommand): number | null {
   return parsed.options.W === true ? 2 : null;
 }
 
-/** Runs `body` once, or every `seconds` (from the start of the previous run) until interrupted. */
+/**
+ * Runs `body` once, or every `seconds` (from the start of the previous run) until interrupted; clears a
+ * terminal before each run unless `clear` is false (query).
+ */
 export async function repeat(
   ctx: CtlContext,
   seconds: number | null,
   body: () => Promise<void>,
+  options: { clear: boolean } = { clear: true },
 ): Promise<void> {
   for (;;) {
     const startedMs = ctx.now().getTime();
-    if (seconds !== null && (ctx.out as { isTTY?: boolean }).isTTY) ctx.out.write('\x1b[2J\x1b[H');
+    if (options.clear && seconds !== null && (ctx.out as { isTTY?: boolean }).isTTY)
+      ctx.out.write('\x1b[2J\x1b[H');
     await body();
     if (seconds === null) return;
     await ctx.sleep(Math.max(0, seconds * 1000 - (ctx.now().getTime() - startedMs)));
