@@ -168,4 +168,66 @@ describe('KvDcs on the in-memory store (virtual time)', () => {
     await clock.advance(1);
     expect(await watching).toBe(true);
   });
+  it('watch(null) with no leader in the last snapshot wakes when the leader key is created', async () => {
+    const a = agent('a');
+    const b = agent('b');
+    await b.dcs.loadCluster();
+    const watching = b.dcs.watch(null, 10_000);
+    await clock.advance(3_000);
+    await a.dcs.acquireLeader();
+    await clock.advance(0);
+    expect(await watching).toBe(true);
+    // Someone else leads and no version is given (the loop runs an action): a plain sleep.
+    await b.dcs.loadCluster();
+    const sleeping = b.dcs.watch(null, 5_000);
+    await a.dcs.touchMember({ state: 'running' });
+    await clock.advance(5_000);
+    expect(await sleeping).toBe(false);
+  });
+
+  it('watch(null) of the lock holder wakes when a member key appears or vanishes, not when one is rewritten', async () => {
+    const a = agent('a');
+    const b = agent('b');
+    await b.dcs.touchMember({ state: 'running', xlog_location: 1 });
+    expect(await a.dcs.acquireLeader()).toBe(true);
+    await a.dcs.loadCluster();
+    const updated = a.dcs.watch(null, 5_000);
+    await b.dcs.touchMember({ state: 'running', xlog_location: 2 });
+    await clock.advance(5_000);
+    expect(await updated).toBe(false);
+
+    const joined = a.dcs.watch(null, 10_000);
+    await clock.advance(1_000);
+    const c = agent('c');
+    await c.dcs.touchMember({ state: 'stopped' });
+    await clock.advance(0);
+    expect(await joined).toBe(true);
+
+    const left = a.dcs.watch(null, 10_000);
+    c.kv.expireSession();
+    await clock.advance(0);
+    expect(await left).toBe(true);
+  });
+
+  it('a lock holder on a backend without watchKeySet just sleeps', async () => {
+    const plain = new MemoryKv(store, { timing: TIMING });
+    const kv: DcsKv = {
+      capabilities: plain.capabilities,
+      readAll: (o) => plain.readAll(o),
+      write: (k, v, o) => plain.write(k, v, o),
+      remove: (k, c) => plain.remove(k, c),
+      removeAll: () => plain.removeAll(),
+      refreshSession: (f) => plain.refreshSession(f),
+      sessionId: () => plain.sessionId(),
+      watch: (k, v, t, sig) => plain.watch(k, v, t, sig),
+      setTiming: (t) => plain.setTiming(t),
+      close: (o) => plain.close(o),
+    };
+    const a = agent('a', 'session', kv);
+    expect(await a.dcs.acquireLeader()).toBe(true);
+    const sleeping = a.dcs.watch(null, 5_000);
+    await agent('c').dcs.touchMember({ state: 'stopped' });
+    await clock.advance(5_000);
+    expect(await sleeping).toBe(false);
+  });
 });

@@ -305,6 +305,14 @@ export class KvDcs implements Dcs {
     this.lastLegacyOptime = null;
   }
 
+  /**
+   * Waits for the next cycle. With `leaderVersion` (a non-leader following someone): wakes when the leader key
+   * changes after it. Without it, what the last snapshot says decides (all additive wake-ups, Patroni's etcd3
+   * client wakes on any leader change): I hold the lock → wake when a member key appears or vanishes (a new
+   * replica gets its slot at once; backends without `watchKeySet` sleep); no leader → wake when the leader key
+   * is created (replicas waiting to clone, a failover's losers); someone else leads (the loop runs an action)
+   * → sleep.
+   */
   async watch(leaderVersion: KeyVersion | null, timeoutMs: number): Promise<boolean> {
     if (this.wakePending) {
       this.wakePending = false;
@@ -313,16 +321,30 @@ export class KvDcs implements Dcs {
     const abort = new AbortController();
     this.watchAbort = abort;
     try {
-      if (leaderVersion === null) {
-        await this.clock.sleep(timeoutMs, abort.signal);
-        return this.takeWake();
-      }
-      const waitMs = timeoutMs + (this.options.nonLeaderWatchExtraMs ?? 0);
-      const changed = await this.kv.watch(KEY.leader, leaderVersion, waitMs, abort.signal);
+      const changed = await this.waitForChange(leaderVersion, timeoutMs, abort.signal);
       return this.takeWake() || changed;
     } finally {
       if (this.watchAbort === abort) this.watchAbort = null;
     }
+  }
+
+  private async waitForChange(
+    leaderVersion: KeyVersion | null,
+    timeoutMs: number,
+    signal: AbortSignal,
+  ): Promise<boolean> {
+    if (leaderVersion !== null) {
+      const waitMs = timeoutMs + (this.options.nonLeaderWatchExtraMs ?? 0);
+      return this.kv.watch(KEY.leader, leaderVersion, waitMs, signal);
+    }
+    if (this.heldLeaderVersion !== null && this.kv.watchKeySet) {
+      return this.kv.watchKeySet(KEY.membersPrefix, timeoutMs, signal);
+    }
+    if (this.heldLeaderVersion === null && this.lastCluster !== null && this.lastCluster.leader === null) {
+      return this.kv.watch(KEY.leader, null, timeoutMs, signal);
+    }
+    await this.clock.sleep(timeoutMs, signal);
+    return false;
   }
 
   private takeWake(): boolean {

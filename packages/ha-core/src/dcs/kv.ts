@@ -39,7 +39,8 @@ export interface DcsKv {
   sessionId(): string | null;
 
   /**
-   * Resolves true as soon as `key` changes after `sinceVersion` (or any change when null), false after
+   * Resolves true as soon as `key` changes after `sinceVersion` (null: any change from now on, including
+   * the creation of an absent key — KvDcs watches an absent leader key this way), false after
    * `timeoutMs` without a change. Never throws for an unreachable store: it then waits out the timeout
    * (a watch is only a way to wake the loop early). `signal` aborts the wait (resolves false).
    */
@@ -49,6 +50,14 @@ export interface DcsKv {
     timeoutMs: number,
     signal?: AbortSignal,
   ): Promise<boolean>;
+
+  /**
+   * Optional: resolves true as soon as a key directly under `prefix` (`members/`) is created or deleted,
+   * false after `timeoutMs` (value updates of existing keys do not count: replicas rewrite their member keys
+   * whenever their WAL position moves). Same error and `signal` discipline as `watch`. The leader waits on
+   * it between cycles so a new member gets its replication slot at once (KvDcs sleeps without it).
+   */
+  watchKeySet?(prefix: string, timeoutMs: number, signal?: AbortSignal): Promise<boolean>;
 
   /** Applies new timing (ttl is the session/lease/key TTL; retry_timeout the per-operation deadline). */
   setTiming(timing: KvTiming): void;

@@ -149,7 +149,9 @@ export function* recover(ctx: Ctx): Step<string> {
   }
   yield* reloadCluster(ctx);
   const startTimeoutMs = timeoutMs ?? ctx.config.primaryStartTimeoutMs;
-  const name = 'restarting after failure';
+  // After a planned (graceful) demotion this start is no recovery from a failure: name it as Patroni's async
+  // demotion does, so operators are not told about a failure that never happened.
+  const name = ctx.state.role === 'demoted' ? 'starting after demotion' : 'restarting after failure';
   if (hasLock(ctx) && !isStandbyCluster(ctx)) {
     ctx.state.rewind = 'initial';
     const start: StartOptions = { role: 'replica', upstream: null, timeoutMs: startTimeoutMs };

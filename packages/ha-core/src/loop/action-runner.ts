@@ -4,7 +4,7 @@ import type { ActionWork } from '../engine/actions.js';
 import type { ActionStartResult } from '../engine/effects.js';
 import type { ActionResult, FinishedAction, RunningAction } from '../engine/types.js';
 import type { OperationResult, PostgresPort } from '../ports/postgres.js';
-import { earlyLeaderRelease, type ReleasePorts } from './stop-release.js';
+import { earlyLeaderRelease, type ReleasePorts, releaseAfterStop } from './stop-release.js';
 
 interface Running extends RunningAction {
   readonly controller: AbortController;
@@ -147,12 +147,13 @@ export class ActionRunner {
           ...work.stop,
           ...(early ? { onShutdownCheckpoint: early.onShutdownCheckpoint } : {}),
         });
-        if (!stopped.ok) return { ok: false, error: stopped.error ?? 'stop failed' };
-        if (work.release !== 'none' && !early?.released()) {
+        if (!stopped.ok) {
+          early?.stopEnded();
+          return { ok: false, error: stopped.error ?? 'stop failed' };
+        }
+        if (work.release !== 'none') {
           const lastLsn = work.releaseWithLastLsn ? (stopped.checkpointLsn ?? undefined) : undefined;
-          await dcs.releaseLeader(lastLsn).catch((error: unknown) => {
-            this.ports.logger.warn(`failed to release the leader key: ${String(error)}`);
-          });
+          await releaseAfterStop({ dcs, logger: this.ports.logger }, early, lastLsn);
         }
         return work.start ? fromOperation(await postgres.start(work.start, signal)) : { ok: true };
       }

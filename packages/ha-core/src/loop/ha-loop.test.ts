@@ -139,6 +139,8 @@ describe('HaLoop releases around a stop', () => {
     sim.world.writeRateBytes = 0;
     await sim.advance(20_000);
     const primary = sim.node('pg1');
+    // The postmaster stays up after its shutdown checkpoint (archiving), so the early release is what frees it.
+    primary.pg.shutdownLingerMs = 3_000;
     let leaderAtCheckpoint: string | null | undefined;
     primary.pg.afterShutdownCheckpoint = () => {
       leaderAtCheckpoint = sim?.leader();

@@ -21,7 +21,12 @@ import { type ExecutorPorts, executeEffect } from './effect-executor.js';
 import { HaFatalError } from './errors.js';
 import type { HaLoopOptions } from './ports.js';
 import { buildPublishedStatus } from './published-status.js';
-import { earlyLeaderRelease, type ReleasePorts, releaseSyncStandby } from './stop-release.js';
+import {
+  earlyLeaderRelease,
+  type ReleasePorts,
+  releaseAfterStop,
+  releaseSyncStandby,
+} from './stop-release.js';
 
 /**
  * The HA loop (ha-loop.md §1): runs the pure engine's cycle every loop_wait, executes its effects in order
@@ -269,17 +274,14 @@ export class HaLoop {
     });
     await watchdog?.disable();
     if (!stopped.ok) {
+      early?.stopEnded();
       logger.error(
         `PostgreSQL could not be stopped (${stopped.error ?? 'unknown error'}); keeping the leader key`,
       );
       return;
     }
     if (holdsKey) {
-      if (!early?.released()) {
-        await dcs.releaseLeader(stopped.checkpointLsn ?? undefined).catch((error: unknown) => {
-          logger.warn(`failed to release the leader key: ${String(error)}`);
-        });
-      }
+      await releaseAfterStop({ dcs, logger }, early, stopped.checkpointLsn ?? undefined);
       this.state = { ...this.state, leaderExpiryMs: 0, role: 'demoted' };
     }
     this.publish(this.status.lastSummary);

@@ -21,8 +21,10 @@ interface Session {
   readonly ttlMs: number;
 }
 
+type KeyEvent = 'created' | 'updated' | 'deleted';
+
 interface Watcher {
-  readonly key: string;
+  readonly matches: (key: string, event: KeyEvent) => boolean;
   readonly notify: () => void;
 }
 
@@ -97,13 +99,14 @@ export class MemoryKvStore {
     if (session !== null && !this.sessions.has(session)) return { ok: false };
     const version = `${++this.revision}`;
     const keyTtlMs = options.keyTtlMs ?? null;
+    const event: KeyEvent = this.keys.has(key) ? 'updated' : 'created';
     this.keys.set(key, {
       value,
       version,
       session,
       expiresAtMs: keyTtlMs === null ? null : this.clock.now() + keyTtlMs,
     });
-    this.notify(key);
+    this.notify(key, event);
     return { ok: true, version };
   }
 
@@ -131,13 +134,29 @@ export class MemoryKvStore {
   ): Promise<boolean> {
     this.expireDue();
     if (sinceVersion !== null && this.keys.get(key)?.version !== sinceVersion) return true;
+    return this.waitFor((changedKey) => changedKey === key, timeoutMs, signal);
+  }
+
+  /** Resolves true when a key directly under `prefix` is created or deleted, false after `timeoutMs`. */
+  watchKeySet(prefix: string, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    this.expireDue();
+    const direct = (key: string) => key.startsWith(prefix) && !key.slice(prefix.length).includes('/');
+    return this.waitFor((key, event) => event !== 'updated' && direct(key), timeoutMs, signal);
+  }
+
+  private async waitFor(
+    matches: Watcher['matches'],
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+  ): Promise<boolean> {
+    if (signal?.aborted) return false;
     const deadlineMs = this.clock.now() + timeoutMs;
     const wakeUp = new AbortController();
     const onAbort = () => wakeUp.abort();
     signal?.addEventListener('abort', onAbort, { once: true });
     let changed = false;
     const watcher: Watcher = {
-      key,
+      matches,
       notify: () => {
         changed = true;
         wakeUp.abort();
@@ -173,12 +192,12 @@ export class MemoryKvStore {
   private deleteKey(key: string): void {
     if (this.keys.delete(key)) {
       this.revision++;
-      this.notify(key);
+      this.notify(key, 'deleted');
     }
   }
 
-  private notify(key: string): void {
-    for (const watcher of this.watchers) if (watcher.key === key) watcher.notify();
+  private notify(key: string, event: KeyEvent): void {
+    for (const watcher of this.watchers) if (watcher.matches(key, event)) watcher.notify();
   }
 
   private nextExpiryMs(): number | null {

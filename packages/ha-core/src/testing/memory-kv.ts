@@ -136,6 +136,15 @@ export class MemoryKv implements DcsKv {
     return this.store.watch(key, sinceVersion, timeoutMs, signal);
   }
 
+  async watchKeySet(prefix: string, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    if (this.closed) return false;
+    if (this.unreachable) {
+      await this.clock.sleep(timeoutMs, signal);
+      return false;
+    }
+    return this.store.watchKeySet(prefix, timeoutMs, signal);
+  }
+
   setTiming(timing: KvTiming): void {
     // Like etcd3: a new ttl discards the session; a new one is created on next use.
     if (timing.ttlMs !== this.timing.ttlMs) this.session = null;

@@ -1,5 +1,6 @@
 // An in-memory PostgresPort for loop tests and scenario scripts: honest about the few facts the HA loop
 // relies on (running or not, in recovery or not, WAL position, timeline, system identifier), nothing more.
+import type { Clock } from '../../dcs/clock.js';
 import { asLsn, type Lsn } from '../../model/types.js';
 import type {
   CallbackAction,
@@ -20,6 +21,8 @@ export class PostgresWorld {
   readonly servers = new Map<string, MemoryPostgres>();
   /** WAL bytes a running primary writes per observation. */
   writeRateBytes = 1000;
+  /** Virtual time for the durations below (none without it). */
+  clock: Clock | null = null;
 }
 
 const OK: OperationResult = { ok: true };
@@ -39,6 +42,19 @@ export class MemoryPostgres implements PostgresPort {
   prePromoteResult = true;
   /** Fail the next start (e.g. a broken config). */
   failNextStart = false;
+  /** How long initdb, a start and the postmaster's exit after its shutdown checkpoint take (world clock). */
+  bootstrapMs = 0;
+  startMs = 0;
+  shutdownLingerMs = 0;
+  /**
+   * A replica start only ends once its upstream has a slot named after it (a rewound or freshly cloned replica
+   * needs WAL from the primary to become consistent and accept connections; without the slot it gets none).
+   */
+  startWaitsForSlot = false;
+  /** When the last shutdown checkpoint was written (world clock), null before any. */
+  shutdownCheckpointAtMs: number | null = null;
+  /** Physical slot names as of the last `syncReplicationSlots`. */
+  slotNames: readonly string[] = [];
 
   constructor(
     readonly name: string,
@@ -95,7 +111,12 @@ export class MemoryPostgres implements PostgresPort {
     };
   }
 
+  private async take(ms: number): Promise<void> {
+    if (ms > 0) await this.world.clock?.sleep(ms);
+  }
+
   async bootstrap(): Promise<OperationResult> {
+    await this.take(this.bootstrapMs);
     this.dataDir = 'initialized';
     this.sysid = this.world.sysid;
     this.inRecovery = false;
@@ -124,6 +145,13 @@ export class MemoryPostgres implements PostgresPort {
       this.trackedState = 'start failed';
       return { ok: false, error: 'start failed' };
     }
+    await this.take(this.startMs);
+    if (this.startWaitsForSlot && options.role !== 'primary' && options.upstream) {
+      if (!(await this.waitForSlotOn(options.upstream.name, options.timeoutMs))) {
+        this.trackedState = 'start failed';
+        return { ok: false, error: `postgres did not accept connections within ${options.timeoutMs} ms` };
+      }
+    }
     this.running = true;
     this.trackedState = 'running';
     this.inRecovery = options.role !== 'primary';
@@ -132,14 +160,25 @@ export class MemoryPostgres implements PostgresPort {
     return OK;
   }
 
-  /** Test probe: called after `onShutdownCheckpoint` returned, while the postmaster is still "up". */
+  private async waitForSlotOn(upstream: string, timeoutMs: number): Promise<boolean> {
+    const clock = this.world.clock;
+    const hasSlot = () => this.world.servers.get(upstream)?.slotNames.includes(this.name) === true;
+    if (!clock) return hasSlot();
+    const deadlineMs = clock.now() + timeoutMs;
+    while (!hasSlot() && clock.now() < deadlineMs) await clock.sleep(100);
+    return hasSlot();
+  }
+
+  /** Test probe: called after `onShutdownCheckpoint` returned and `shutdownLingerMs` passed, just before exit. */
   afterShutdownCheckpoint: (() => void) | null = null;
 
   async stop(options: StopOptions): Promise<StopResult> {
     const wasRunning = this.running;
     if (wasRunning && options.mode !== 'immediate' && !this.inRecovery && options.onShutdownCheckpoint) {
       this.controlState = 'shut down';
+      this.shutdownCheckpointAtMs = this.world.clock?.now() ?? null;
       await options.onShutdownCheckpoint(asLsn(this.lsn));
+      await this.take(this.shutdownLingerMs);
       this.afterShutdownCheckpoint?.();
     }
     this.running = false;
@@ -208,7 +247,11 @@ export class MemoryPostgres implements PostgresPort {
     return OK;
   }
 
-  async syncReplicationSlots(_desired: DesiredSlots): Promise<void> {}
+  async syncReplicationSlots(desired: DesiredSlots): Promise<void> {
+    this.slotNames = Object.entries(desired.slots)
+      .filter(([, slot]) => slot.type === 'physical')
+      .map(([name]) => name);
+  }
 
   async setSynchronousStandbyNames(_value: string | null): Promise<void> {}
 

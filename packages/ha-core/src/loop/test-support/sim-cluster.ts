@@ -56,6 +56,10 @@ export class SimCluster {
   /** Also record every non-bookkeeping effect in the transcript. */
   traceEffects = true;
 
+  constructor() {
+    this.world.clock = this.clock;
+  }
+
   private readonly peers: PeerClient = {
     fetchStatus: async (apiUrl) => {
       const node = this.nodes.get(new URL(apiUrl).hostname);
