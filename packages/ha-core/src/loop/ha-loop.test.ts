@@ -88,6 +88,25 @@ describe('HaLoop on virtual time with the in-memory DCS', () => {
   });
 });
 
+describe('HaLoop applies /config', () => {
+  it('reloads PostgreSQL on every node when the dynamic postgresql section changes, and only then', async () => {
+    sim = await threeNodeCluster();
+    const before = ['pg1', 'pg2', 'pg3'].map((n) => sim?.node(n).pg.reloads ?? 0);
+    const admin = sim.node('pg1').kv;
+    const current = (await admin.readAll({ consistent: true })).nodes.find((n) => n.key === 'config');
+    const config = JSON.parse(current?.value ?? '{}') as Record<string, unknown>;
+    const changed = { ...config, postgresql: { parameters: { work_mem: '8MB' } }, loop_wait: 10 };
+    await admin.write('config', JSON.stringify(changed), {});
+    await sim.advance(30_000);
+    const after = ['pg1', 'pg2', 'pg3'].map((n) => sim?.node(n).pg.reloads ?? 0);
+    expect(after.map((count, i) => count - (before[i] ?? 0))).toEqual([1, 1, 1]);
+    // An unrelated change (a tag of the document outside `postgresql`) reloads nothing.
+    await admin.write('config', JSON.stringify({ ...changed, maximum_lag_on_failover: 2048 }), {});
+    await sim.advance(30_000);
+    expect(['pg1', 'pg2', 'pg3'].map((n) => sim?.node(n).pg.reloads ?? 0)).toEqual(after);
+  });
+});
+
 describe('HaLoop commands', () => {
   it('reinitialize: refused on the leader, started on a replica', async () => {
     sim = await threeNodeCluster();

@@ -44,6 +44,8 @@ export class HaLoop {
   private status: PublishedStatus;
   private readonly listeners = new Set<(status: PublishedStatus) => void>();
   private stopping = false;
+  /** `/config`'s `postgresql` section changed since PostgreSQL was last reloaded. */
+  private postgresConfigChanged = false;
   private running: Promise<void> | null = null;
   private nextRunAtMs = 0;
   private readonly actions: ActionRunner;
@@ -237,6 +239,8 @@ export class HaLoop {
     logger.info(outcome.summary);
     this.options.trace?.({ kind: 'summary', summary: outcome.summary });
     this.publish(outcome.summary);
+    // Only await when there is work: an extra await would reorder same-instant events for everyone.
+    if (this.postgresConfigChanged) await this.reloadPostgresIfConfigChanged();
     return outcome;
   }
 
@@ -333,6 +337,11 @@ export class HaLoop {
 
   private applyConfig(config: DynamicConfig): void {
     const old = this.config;
+    // Parameters, pg_hba and friends changed in /config reach PostgreSQL by a config rewrite + reload
+    // (Patroni reloads whenever the dynamic configuration changed); done after the cycle publishes it.
+    if (JSON.stringify(old.raw.postgresql ?? null) !== JSON.stringify(config.raw.postgresql ?? null)) {
+      this.postgresConfigChanged = true;
+    }
     if (
       old.ttlMs !== config.ttlMs ||
       old.loopWaitMs !== config.loopWaitMs ||
@@ -345,6 +354,18 @@ export class HaLoop {
       });
     }
     this.config = config;
+  }
+
+  /** Applies a changed dynamic `postgresql` section to a running server (the status already carries it). */
+  private async reloadPostgresIfConfigChanged(): Promise<void> {
+    if (!this.postgresConfigChanged || !this.observation?.postmasterRunning) return;
+    this.postgresConfigChanged = false;
+    this.options.logger.info('Reloading PostgreSQL configuration.');
+    await this.options.postgres.reload().catch((error: unknown) => {
+      this.options.logger.error(
+        `reload of PostgreSQL failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    });
   }
 
   private buildStatus(summary: string): PublishedStatus {

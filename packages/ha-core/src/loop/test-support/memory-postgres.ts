@@ -201,7 +201,12 @@ export class MemoryPostgres implements PostgresPort {
     return this.start(options);
   }
 
-  async reload(): Promise<void> {}
+  /** How many times the config files were rewritten and the server reloaded. */
+  reloads = 0;
+
+  async reload(): Promise<void> {
+    this.reloads += 1;
+  }
 
   async promote(): Promise<OperationResult> {
     if (!this.running) return { ok: false, error: 'not running' };
