@@ -80,6 +80,10 @@ const WATCHDOG_LAG = fixed(
   'watchdog-keepalive-after-status-write',
   'the watchdog keepalive runs right after the lease renewal, before /status and /failsafe writes',
 );
+const WATCHDOG_AFTER_PAUSE = fixed(
+  'watchdog-armed-after-renewal',
+  'a running primary whose watchdog is off (first cycle after a pause) arms it before renewing the lock, so a hang between the two cannot leave it writing past the lease unwatched',
+);
 const FAILSAFE_DEADLOCK = fixed(
   'failsafe-topology-deadlock',
   'a node missing from /failsafe (it cannot race) no longer outranks others by failover_priority',
@@ -109,6 +113,7 @@ export const FIXED_BUG_SEEDS: ReadonlyMap<number, FixedBug> = new Map([
   [143, REWIND_FAILED],
   [2000, QUORUM_PRIORITY],
   [281, WATCHDOG_LAG],
+  [923, WATCHDOG_AFTER_PAUSE],
   [2309, FAILSAFE_DEADLOCK],
   [2972, FAILSAFE_DEADLOCK],
   [3033, FAILSAFE_DEADLOCK],

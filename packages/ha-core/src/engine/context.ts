@@ -20,6 +20,8 @@ export interface Ctx {
   dcsFailed: boolean;
   /** Name of the background action this cycle started, if any. */
   startedAction: string | null;
+  /** The watchdog activation was already tried this cycle (a failed device gets no second attempt). */
+  watchdogTried: boolean;
 }
 
 export function makeContext(input: CycleInput, cluster: Cluster): Ctx {
@@ -33,6 +35,7 @@ export function makeContext(input: CycleInput, cluster: Cluster): Ctx {
     pg: viewPostgres(input.postgres, input.state.role),
     dcsFailed: false,
     startedAction: null,
+    watchdogTried: false,
   };
 }
 

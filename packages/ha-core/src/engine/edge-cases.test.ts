@@ -301,6 +301,35 @@ const cases: DecisionCase[] = [
     summary: `PAUSE: ${leaderMsg}`,
     includes: ['watchdog.disable'],
   },
+  {
+    // Sim seed 923: the agent hung between the renewal and §6.4's activation; the key expired while the
+    // primary kept accepting writes with no watchdog to reset it.
+    name: 'running primary with the watchdog off (after a pause): arm it before renewing',
+    given: {
+      me: 'pg1',
+      cluster: two(),
+      pg: pgPrimary(),
+      state: { ...leaderState, wasPaused: true },
+      local: { watchdogMode: 'automatic' },
+    },
+    summary: leaderMsg,
+    includes: ['watchdog.activate', 'dcs.renew-leader +keepalive'],
+    verify: (run) => expect(run.lines.filter((l) => l === 'watchdog.activate')).toHaveLength(1),
+  },
+  {
+    name: 'required watchdog failing before the renewal: one attempt, then demote',
+    given: {
+      me: 'pg1',
+      cluster: two(),
+      pg: pgPrimary(),
+      state: leaderState,
+      local: { watchdogMode: 'required' },
+      respond: { 'watchdog.activate': false },
+    },
+    summary: 'Demoting self because watchdog could not be activated',
+    includes: ['watchdog.activate', 'dcs.renew-leader'],
+    verify: (run) => expect(run.lines.filter((l) => l === 'watchdog.activate')).toHaveLength(1),
+  },
   // Data directory
   {
     name: 'data directory wiped under a running Postgres: stop it, then bootstrap from leader',

@@ -23,6 +23,7 @@ import { applyStandbyNames, processSyncReplication, quorumPrePromoteValue } from
  * active watchdog is kept alive by the renewal itself, right after the lease (ha-loop.md §14.3).
  */
 export function* renewLeader(ctx: Ctx): Step<boolean> {
+  yield* armWatchdogBeforeRenewal(ctx);
   const renewed = yield* perform({
     kind: 'dcs.renew-leader',
     status: leaderStatus(ctx),
@@ -31,6 +32,18 @@ export function* renewLeader(ctx: Ctx): Step<boolean> {
   });
   setLeader(ctx, renewed);
   return renewed;
+}
+
+/**
+ * A running primary whose watchdog is off (first cycle after a pause, a new agent over a running primary) arms
+ * it before the renewal, not after it as §6.4 does: an agent hanging between the two would keep accepting
+ * writes past the lease with nothing to reset the machine (sim seed 923). One attempt per cycle.
+ */
+function* armWatchdogBeforeRenewal(ctx: Ctx): Step<void> {
+  if (ctx.state.watchdogActive || ctx.watchdogTried || ctx.input.local.watchdogMode === 'off') return;
+  if (!ctx.pg.primary || isPaused(ctx)) return;
+  ctx.watchdogTried = true;
+  ctx.state.watchdogActive = yield* perform({ kind: 'watchdog.activate' });
 }
 
 /** Releases `/leader` we hold (it is only deleted if still ours). */
@@ -47,7 +60,7 @@ function* postPromoteCheckpoint(ctx: Ctx): Step<void> {
 
 function* refuseWithoutWatchdog(ctx: Ctx): Step<string | null> {
   if (ctx.state.watchdogActive || ctx.input.local.watchdogMode === 'off') return null;
-  const activated = yield* perform({ kind: 'watchdog.activate' });
+  const activated = ctx.watchdogTried ? false : yield* perform({ kind: 'watchdog.activate' });
   ctx.state.watchdogActive = activated;
   if (activated || ctx.input.local.watchdogMode !== 'required') return null;
   if (ctx.pg.primary) {
