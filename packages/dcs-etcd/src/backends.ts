@@ -9,16 +9,17 @@ import {
 } from '@patroni/ha-core';
 import { type EtcdConfig, parseEtcdConfig } from './config.js';
 import type { DiscoveryIo } from './endpoints.js';
-import { createEtcd2Kv } from './v2/create-etcd2-kv.js';
-import { createEtcd3Kv } from './v3/create-etcd3-kv.js';
 
 export type EtcdApi = 'etcd' | 'etcd3';
 
 /** Non-leaders wait this much longer than the leader on etcd v3 so their loops trail its renewals (dcs.md §4). */
 const ETCD3_NON_LEADER_EXTRA_MS = 500;
 
-/** The key-value layer for a section, from a validated config. */
-export function createEtcdKv(
+/**
+ * The key-value layer for a section, from a validated config. Each API's client is imported on first use:
+ * the v3 one loads the gRPC stack (about 20 MiB of resident memory) that an etcd v2 agent has no use for.
+ */
+export async function createEtcdKv(
   api: EtcdApi,
   config: EtcdConfig,
   context: DcsFactoryContext,
@@ -30,7 +31,8 @@ export function createEtcdKv(
     logger: context.logger,
     ...(discoveryIo ? { discoveryIo } : {}),
   };
-  return api === 'etcd3' ? createEtcd3Kv(config, options) : createEtcd2Kv(config, options);
+  if (api === 'etcd3') return (await import('./v3/create-etcd3-kv.js')).createEtcd3Kv(config, options);
+  return (await import('./v2/create-etcd2-kv.js')).createEtcd2Kv(config, options);
 }
 
 async function createEtcdDcs(api: EtcdApi, section: unknown, context: DcsFactoryContext): Promise<Dcs> {

@@ -12,6 +12,7 @@ import { Binaries } from './binaries.js';
 import { CallbackExecutor } from './callbacks.js';
 import type { BootstrapConfig, PostgresqlConfig } from './config.js';
 import { localHost } from './conninfo.js';
+import type { ControlDataReading } from './controldata.js';
 import { PostgresError, PostgresErrorCode } from './errors.js';
 
 export interface PostgresDeps {
@@ -54,6 +55,12 @@ export class PgContext {
   timelineHistoryCache: { timeline: Timeline; entries: readonly TimelineSwitch[] | null } | null = null;
   /** IDENTIFY_SYSTEM's timeline of a replica without WAL receiver, for one postmaster and replay position. */
   replicaTimelineCache: { startTime: string; replayedLsn: Lsn; timeline: Timeline | null } | null = null;
+  /** The last pg_controldata reading (controldata.ts decides when it may be reused). */
+  controlData: ControlDataReading | null = null;
+  /** `pg_rewind --help` outcome per binary (path, size, mtime): asked once per binary, not every cycle. */
+  readonly rewindBinaryWorks = new Map<string, boolean>();
+  /** What writePgpass last wrote where, so an unchanged file is not rewritten every cycle. */
+  pgpassWritten: { readonly path: string; readonly content: string } | null = null;
   private client: pg.Client | null = null;
 
   constructor(

@@ -2,7 +2,7 @@ import type { UpstreamMember } from '@patroni/ha-core';
 import { hasRecoverySignal } from './config-files.js';
 import { parseConninfo } from './conninfo.js';
 import type { PgContext } from './context.js';
-import { readControlData } from './controldata.js';
+import { readFreshControlData } from './controldata.js';
 import { checkPostmaster } from './postmaster.js';
 import { pgpassFor, recoveryParameters, writePgpass } from './server-config.js';
 
@@ -87,7 +87,7 @@ export async function configureFollow(
 export async function roleFromDataDirectory(
   ctx: PgContext,
 ): Promise<'replica' | 'primary' | 'uninitialized'> {
-  const control = await readControlData(ctx.binaries, ctx.dataDir);
+  const control = await readFreshControlData(ctx);
   if (Object.keys(control).length === 0) return 'uninitialized';
   return hasRecoverySignal(ctx.dataDir) ? 'replica' : 'primary';
 }

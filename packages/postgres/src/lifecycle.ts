@@ -12,7 +12,7 @@ import { majorOf } from './binaries.js';
 import { runScript } from './callbacks.js';
 import { backupConfigFiles } from './config-files.js';
 import type { PgContext } from './context.js';
-import { readControlData } from './controldata.js';
+import { readFreshControlData } from './controldata.js';
 import { assertUsableDataDirectory, inspectDataDirectory } from './data-dir.js';
 import { errorMessage, PostgresError, PostgresErrorCode } from './errors.js';
 import { checkPostmaster, processExists } from './postmaster.js';
@@ -184,7 +184,7 @@ async function waitForExit(
 }
 
 async function cleanShutdownLsn(ctx: PgContext): Promise<Lsn | null> {
-  const control = await readControlData(ctx.binaries, ctx.dataDir);
+  const control = await readFreshControlData(ctx);
   const state = control['Database cluster state'];
   const location = control['Latest checkpoint location'];
   if ((state === 'shut down' || state === 'shut down in recovery') && location) return parseLsn(location);

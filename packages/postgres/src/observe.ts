@@ -7,7 +7,7 @@ import {
 } from '@patroni/ha-core';
 import { hasRecoverySignal } from './config-files.js';
 import type { PgContext } from './context.js';
-import { readControlData } from './controldata.js';
+import { observedControlData } from './controldata.js';
 import { inspectDataDirectory } from './data-dir.js';
 import { RECOVERY_PARAMETERS } from './parameters.js';
 import { checkPostmaster } from './postmaster.js';
@@ -190,7 +190,9 @@ export async function observe(ctx: PgContext): Promise<PostgresObservation> {
     }
   }
   const skipControl = inspection.state.kind !== 'initialized' || ctx.state === 'creating replica';
-  const controlData = skipControl ? {} : await readControlData(ctx.binaries, ctx.dataDir);
+  const controlData = skipControl
+    ? {}
+    : await observedControlData(ctx, postmaster, query?.inRecovery ?? null);
   const timelineHistory = await primaryHistory(ctx, query);
   return {
     state: ctx.state,

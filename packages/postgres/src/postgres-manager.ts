@@ -19,7 +19,7 @@ import type { PostgresqlConfig } from './config.js';
 import { hasRecoverySignal } from './config-files.js';
 import { connUrl } from './conninfo.js';
 import { PgContext, type PostgresDeps, type PostgresRole } from './context.js';
-import { readControlData } from './controldata.js';
+import { readFreshControlData } from './controldata.js';
 import { errorMessage } from './errors.js';
 import { configureFollow } from './follow.js';
 import { startPostgres, stopPostgres } from './lifecycle.js';
@@ -163,7 +163,7 @@ export class PostgresManager implements PostgresPort {
     this.ctx.upstream = null;
     const deadline = Date.now() + waitMs;
     while (Date.now() <= deadline && !signal.aborted) {
-      const control = await readControlData(this.ctx.binaries, this.ctx.dataDir);
+      const control = await readFreshControlData(this.ctx);
       if (control['Database cluster state'] === 'in production') {
         this.ctx.role = 'primary';
         return { ok: true };

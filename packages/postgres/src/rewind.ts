@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import {
   formatLsn,
@@ -11,7 +11,7 @@ import {
 import pg from 'pg';
 import { formatConninfo, parseConnUrl, userParams } from './conninfo.js';
 import type { PgContext } from './context.js';
-import { readControlData } from './controldata.js';
+import { controlFileStamp, currentControlData, readFreshControlData } from './controldata.js';
 import { errorMessage } from './errors.js';
 import { stopPostgres } from './lifecycle.js';
 import { checkPostmaster } from './postmaster.js';
@@ -93,7 +93,7 @@ function leaderClientConfig(
 
 async function localPosition(ctx: PgContext): Promise<LocalPosition | null> {
   if (checkPostmaster(ctx.dataDir).kind !== 'running') {
-    return localPositionFromControlData(await readControlData(ctx.binaries, ctx.dataDir));
+    return localPositionFromControlData(await readFreshControlData(ctx));
   }
   const rows = await ctx.query<{ in_recovery: boolean; lsn: string }>(
     `SELECT pg_catalog.pg_is_in_recovery() AS in_recovery, CASE WHEN pg_catalog.pg_is_in_recovery()
@@ -180,13 +180,30 @@ export async function checkDivergence(
   }
 }
 
-/** use_pg_rewind, a working pg_rewind, and wal_log_hints or data checksums (postgres.md §7.3). */
+/** Whether `pg_rewind --help` works, asked once per binary (path, size, mtime) rather than every cycle. */
+async function rewindBinaryWorks(ctx: PgContext): Promise<boolean> {
+  const path = ctx.binaries.path('pg_rewind');
+  const info = statSync(path, { throwIfNoEntry: false });
+  const key = `${path}:${info?.size}:${info?.mtimeMs}`;
+  const known = ctx.rewindBinaryWorks.get(key);
+  if (known !== undefined) return known;
+  const help = await runCommand(path, ['--help'], { timeoutMs: 10_000 });
+  // A timeout says nothing about the binary: ask again next time.
+  if (!help.cancelled) ctx.rewindBinaryWorks.set(key, help.code === 0);
+  return help.code === 0;
+}
+
+/**
+ * use_pg_rewind, a working pg_rewind, and wal_log_hints or data checksums (postgres.md §7.3). Asked every
+ * cycle: pg_controldata comes from the cache while pg_control is unchanged (controldata.ts).
+ */
 export async function canRewind(ctx: PgContext): Promise<boolean> {
   const usePgRewind = ctx.config.usePgRewind || ctx.dynamic()?.postgresql.usePgRewind === true;
   if (!usePgRewind || !ctx.binaries.has('pg_rewind')) return false;
-  const help = await runCommand(ctx.binaries.path('pg_rewind'), ['--help'], { timeoutMs: 10_000 });
-  if (help.code !== 0) return false;
-  const control = await readControlData(ctx.binaries, ctx.dataDir);
+  const postmaster = checkPostmaster(ctx.dataDir);
+  if (controlFileStamp(ctx.dataDir, postmaster) === null) return false;
+  if (!(await rewindBinaryWorks(ctx))) return false;
+  const control = await currentControlData(ctx, postmaster);
   return control['wal_log_hints setting'] === 'on' || (control['Data page checksum version'] ?? '0') !== '0';
 }
 
@@ -219,6 +236,25 @@ async function ensureSourceCheckpoint(
   }
 }
 
+/** pg_rewind's libpq messages when it could not reach the source or lost it midway. */
+const SOURCE_CONNECTION_ERROR =
+  /could not connect to server|connection to server .* failed|server closed the connection unexpectedly|terminating connection/i;
+
+/** Patroni's check_leader_is_not_in_recovery: reachable and not in recovery; any error means no. */
+async function sourceIsPrimary(config: pg.ClientConfig): Promise<boolean> {
+  const client = new pg.Client({ ...config, options: undefined });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    const recovery = await client.query<{ r: boolean }>('SELECT pg_catalog.pg_is_in_recovery() AS r');
+    return recovery.rows[0]?.r === false;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
 /** pg_rewind against the leader (postgres.md §7.4). */
 export async function rewind(
   ctx: PgContext,
@@ -233,9 +269,10 @@ export async function rewind(
   if (!stopped.ok) return { ok: false, error: `could not stop postgres before rewind: ${stopped.error}` };
   try {
     const notReady = await ensureSourceCheckpoint(ctx, leader, config);
-    if (notReady) return { ok: false, error: notReady };
+    if (notReady) return { ok: false, error: notReady, sourceUnavailable: true };
   } catch (error) {
-    return { ok: false, error: `leader ${leader.name} is not reachable: ${errorMessage(error)}` };
+    const reason = `leader ${leader.name} is not reachable: ${errorMessage(error)}`;
+    return { ok: false, error: reason, sourceUnavailable: true };
   }
   const version = await ctx.binaries.serverVersion();
   const conninfo = formatConninfo(
@@ -265,6 +302,12 @@ export async function rewind(
     return { ok: true };
   }
   const error = describeFailure('pg_rewind', result);
+  // postgres.md §7.4.8: when the source went away the attempt does not count (and removes nothing). A
+  // connection that failed or broke also counts as that, even if the source answers again by now.
+  if (SOURCE_CONNECTION_ERROR.test(result.stderr) || !(await sourceIsPrimary(config))) {
+    ctx.logger.warn(`Failed to rewind because primary ${leader.name} become unreachable`);
+    return { ok: false, error, sourceUnavailable: true };
+  }
   ctx.logger.error(`Failed to rewind from healthy primary: ${leader.name}: ${error}`);
   if (ctx.config.removeDataDirectoryOnRewindFailure || ctx.config.removeDataDirectoryOnDivergedTimelines) {
     const removed = await removeDataDirectory('pg_rewind failed');

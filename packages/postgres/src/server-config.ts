@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { slotNameFromMemberName, type UpstreamMember } from '@patroni/ha-core';
@@ -11,7 +11,7 @@ import {
 } from './config-files.js';
 import { formatConninfo, type PgpassEntry, parseConnUrl, renderPgpass, userParams } from './conninfo.js';
 import type { PgContext } from './context.js';
-import { readControlData } from './controldata.js';
+import { readFreshControlData } from './controldata.js';
 import { dataDirModes } from './data-dir.js';
 import { effectiveParameters, type ParameterValue, renderValue } from './parameters.js';
 
@@ -29,11 +29,18 @@ export function configPaths(ctx: PgContext): ConfigFilePaths {
   return { configDir: ctx.config.configDir, dataDir: ctx.dataDir, baseName: ctx.config.configBaseName };
 }
 
-/** Writes the pgpass file (config.md §7.5) with mode 0600; returns its path. */
+/**
+ * Writes the pgpass file (config.md §7.5) with mode 0600; returns its path. A replica follows its upstream
+ * every cycle: the file is only rewritten when its content would change (or it is gone).
+ */
 export async function writePgpass(ctx: PgContext, entries: readonly PgpassEntry[]): Promise<string> {
   const path = ctx.config.pgpassPath;
+  const content = renderPgpass(entries);
+  const written = ctx.pgpassWritten;
+  if (written?.path === path && written.content === content && existsSync(path)) return path;
   mkdirSync(dirname(path), { recursive: true });
-  await writeFile(path, renderPgpass(entries), { mode: 0o600 });
+  await writeFile(path, content, { mode: 0o600 });
+  ctx.pgpassWritten = { path, content };
   return path;
 }
 
@@ -125,7 +132,7 @@ export async function computeServerConfig(
   version: number,
 ) {
   const dynamic = ctx.dynamic();
-  const replicaControlData = role === 'primary' ? null : await readControlData(ctx.binaries, ctx.dataDir);
+  const replicaControlData = role === 'primary' ? null : await readFreshControlData(ctx);
   const effective = effectiveParameters({
     local: ctx.config.parameters,
     dynamic: dynamic?.postgresql.parameters ?? {},

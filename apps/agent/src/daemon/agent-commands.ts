@@ -96,7 +96,7 @@ async function updateConfig(
     return { status: 200, body: change.value };
   }
   const cluster = await dcs.loadCluster();
-  if (!cluster.config || !cluster.config.modifyVersion) return { status: 503, body: '', errorPage: true };
+  if (!cluster.config?.modifyVersion) return { status: 503, body: '', errorPage: true };
   const patched = mergePatch(cluster.config.data, change.value) as Record<string, unknown>;
   const ok = await dcs.setConfig(pythonJsonDumps(patched), cluster.config.version);
   if (!ok) return { status: 409, body: '', errorPage: true };

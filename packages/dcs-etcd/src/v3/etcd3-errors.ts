@@ -27,9 +27,4 @@ export function isTransientEtcd3Error(error: unknown): boolean {
   return isRecoverableError(error) || TRANSIENT_MESSAGES.test(error.message);
 }
 
-export function isLeaseNotFound(error: unknown): boolean {
-  return (
-    error instanceof EtcdLeaseInvalidError ||
-    (error instanceof Error && error.message.includes('requested lease not found'))
-  );
-}
+export { isLeaseNotFound } from './lease-not-found.js';

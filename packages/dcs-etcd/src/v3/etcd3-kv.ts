@@ -13,9 +13,11 @@ import type {
 import type { ICompare, IRequestOp } from 'etcd3';
 import type { RequestCounter } from '../request-counter.js';
 import { sleep } from '../request-plan.js';
-import { isLeaseNotFound } from './etcd3-errors.js';
+import { LeaseKeepAlive } from './etcd3-keepalive.js';
+import { PrefixWatchCache } from './etcd3-prefix-cache.js';
 import type { Etcd3Rpc } from './etcd3-rpc.js';
-import { keepAliveOnce, watchKeyOnce } from './etcd3-streams.js';
+import { watchKeyOnce } from './etcd3-streams.js';
+import { isLeaseNotFound } from './lease-not-found.js';
 
 /** The end of a prefix range: the prefix with its last byte incremented (etcd's "range_end"). */
 export function prefixRangeEnd(prefix: Buffer): Buffer {
@@ -40,9 +42,16 @@ function compareFor(key: Buffer, condition: KvCondition): ICompare {
   }
 }
 
+/** The longest a cached read waits for etcd's answer to its progress request before reading directly. */
+const CONFIRM_MAX_MS = 1_000;
+/** Progress requests unanswered by a reachable etcd (< 3.4 has none) before the cache is given up. */
+const UNANSWERED_BEFORE_GIVING_UP = 3;
+
 /**
  * `DcsKv` over etcd v3 (dcs.md §7.1): keys under `<base>/`, one lease per agent with TTL = ttl that the
- * ephemeral keys (leader, own member) are attached to, conditions as txn compares.
+ * ephemeral keys (leader, own member) are attached to, conditions as txn compares. Patroni nodes' reads
+ * are served from one long-lived watch of the prefix (PrefixWatchCache) once etcd confirmed it fresh;
+ * writes, conditions and lease keep-alives always go to etcd.
  */
 export class Etcd3Kv implements DcsKv {
   readonly capabilities: KvCapabilities = Object.freeze({
@@ -57,13 +66,27 @@ export class Etcd3Kv implements DcsKv {
   #leaseId: string | null = null;
   #leaseRefreshedAtMs = 0;
   #granting: Promise<string> | null = null;
+  readonly #cache: PrefixWatchCache;
+  readonly #keepAlive = new LeaseKeepAlive();
+  /** Progress requests in a row that went unanswered while a direct read then worked. */
+  #unanswered = 0;
+  #cacheEnabled: boolean;
 
-  constructor(rpc: Etcd3Rpc, basePath: string, timing: KvTiming, counter: RequestCounter, logger: Logger) {
+  constructor(
+    rpc: Etcd3Rpc,
+    basePath: string,
+    timing: KvTiming,
+    counter: RequestCounter,
+    logger: Logger,
+    options: { watchCache?: boolean } = {},
+  ) {
     this.#rpc = rpc;
     this.#prefix = Buffer.from(`${basePath.replace(/\/+$/, '')}/`);
     this.#timing = timing;
     this.#counter = counter;
     this.#logger = logger;
+    this.#cache = new PrefixWatchCache(this.#prefix, prefixRangeEnd(this.#prefix), logger);
+    this.#cacheEnabled = options.watchCache ?? true;
   }
 
   /** Requests sent since the counter was last reset, by kind. */
@@ -76,11 +99,19 @@ export class Etcd3Kv implements DcsKv {
   }
 
   async readAll(options: { consistent: boolean }): Promise<KvSnapshot> {
-    const response = await this.#rpc.call('range', `range ${this.#prefix.toString()}`, (client, attempt) =>
-      client.kv.range(
-        { key: this.#prefix, range_end: prefixRangeEnd(this.#prefix), serializable: !options.consistent },
-        attempt,
-      ),
+    const deadlineMs = Date.now() + this.#timing.retryTimeoutMs;
+    const cached = options.consistent ? null : await this.#confirmedCache();
+    if (cached !== null && cached !== 'unanswered') return cached;
+    const budgetMs = Math.max(1, deadlineMs - Date.now());
+    const response = await this.#rpc.call(
+      'range',
+      `range ${this.#prefix.toString()}`,
+      (client, attempt) =>
+        client.kv.range(
+          { key: this.#prefix, range_end: prefixRangeEnd(this.#prefix), serializable: !options.consistent },
+          attempt,
+        ),
+      budgetMs,
     );
     const nodes: KvNode[] = response.kvs.map((kv) => ({
       key: kv.key.subarray(this.#prefix.length).toString(),
@@ -88,7 +119,38 @@ export class Etcd3Kv implements DcsKv {
       version: kv.mod_revision,
       session: kv.lease && kv.lease !== '0' ? kv.lease : null,
     }));
+    // etcd answered the range but not the progress request: after a few in a row (etcd < 3.4 has no
+    // progress requests) stop using the cache rather than waiting for an answer every cycle.
+    if (cached === 'unanswered' && ++this.#unanswered >= UNANSWERED_BEFORE_GIVING_UP) {
+      this.#logger.warn(
+        'etcd3: no answer to watch progress requests; reading the cluster directly from now on',
+      );
+      this.#cacheEnabled = false;
+    }
+    // patronictl's consistent one-off reads neither start nor feed the cache.
+    if (!this.#cacheEnabled || options.consistent) return { nodes };
+    if (this.#cache.idle) {
+      this.#counter.count('watch');
+      void this.#cache.start(this.#rpc.client, nodes, response.header.revision);
+    } else {
+      this.#cache.adopt(nodes, response.header.revision);
+    }
     return { nodes };
+  }
+
+  /** The cached snapshot when the watch stream answered a progress request in time; else why not. */
+  async #confirmedCache(): Promise<KvSnapshot | 'unanswered' | null> {
+    if (!this.#cacheEnabled || !this.#cache.ready) return null;
+    this.#counter.count('progress');
+    const confirmMs = Math.min(CONFIRM_MAX_MS, this.#timing.retryTimeoutMs / 3);
+    const freshness = await this.#cache.confirm(confirmMs);
+    if (freshness === 'not-ready') return null;
+    if (freshness !== 'no-answer') {
+      this.#unanswered = 0;
+      return freshness === 'fresh' ? this.#cache.snapshot() : null;
+    }
+    this.#cache.drop(`no answer to a progress request within ${confirmMs} ms`);
+    return 'unanswered';
   }
 
   async write(key: string, value: string, options: KvWriteOptions): Promise<KvWriteResult> {
@@ -105,6 +167,7 @@ export class Etcd3Kv implements DcsKv {
           (client, a) => client.kv.put(put, a),
           budget(),
         );
+        this.#cache.applyPut(key, value, response.header.revision, lease);
         return { ok: true, version: response.header.revision };
       }
       const compare = compareFor(put.key, options.condition);
@@ -115,7 +178,13 @@ export class Etcd3Kv implements DcsKv {
         (client, a) => client.kv.txn({ compare: [compare], success }, a),
         budget(),
       );
-      return response.succeeded ? { ok: true, version: response.header.revision } : { ok: false };
+      if (!response.succeeded) {
+        // Someone else changed the key: the cache may not have seen it yet (dcs.md §7.1).
+        this.#cache.drop(`conditional write of ${key} failed`);
+        return { ok: false };
+      }
+      this.#cache.applyPut(key, value, response.header.revision, lease);
+      return { ok: true, version: response.header.revision };
     };
     try {
       return await attempt();
@@ -130,7 +199,10 @@ export class Etcd3Kv implements DcsKv {
   async remove(key: string, condition?: KvCondition): Promise<boolean> {
     const request = { key: this.#key(key) };
     if (condition === undefined) {
-      await this.#rpc.call('deleteRange', `delete ${key}`, (client, a) => client.kv.deleteRange(request, a));
+      const response = await this.#rpc.call('deleteRange', `delete ${key}`, (client, a) =>
+        client.kv.deleteRange(request, a),
+      );
+      this.#cache.applyDelete(key, response.header.revision);
       return true;
     }
     const response = await this.#rpc.call('txn', `txn delete ${key}`, (client, a) =>
@@ -140,11 +212,14 @@ export class Etcd3Kv implements DcsKv {
       ),
     );
     const deleted = response.responses[0]?.response_delete_range?.deleted ?? '0';
+    if (!response.succeeded) this.#cache.drop(`conditional delete of ${key} failed`);
+    else if (deleted !== '0') this.#cache.applyDelete(key, response.header.revision);
     return response.succeeded && deleted !== '0';
   }
 
   async removeAll(): Promise<void> {
     const request = { key: this.#prefix, range_end: prefixRangeEnd(this.#prefix) };
+    this.#cache.drop('cluster removed');
     await this.#rpc.call('deleteRange', `delete ${this.#prefix.toString()}`, (client, a) =>
       client.kv.deleteRange(request, a),
     );
@@ -158,7 +233,7 @@ export class Etcd3Kv implements DcsKv {
     if (!force && Date.now() - this.#leaseRefreshedAtMs < this.#timing.loopWaitMs) return;
     const leaseId = this.#leaseId;
     const ttlSeconds = await this.#rpc.call('keepalive', 'lease keep-alive', (client, a) =>
-      keepAliveOnce(client, leaseId, a),
+      this.#keepAlive.keepAlive(client, leaseId, a),
     );
     if (ttlSeconds > 0) {
       this.#leaseRefreshedAtMs = Date.now();
@@ -203,6 +278,12 @@ export class Etcd3Kv implements DcsKv {
     signal?: AbortSignal,
   ): Promise<boolean> {
     if (timeoutMs <= 0 || signal?.aborted) return false;
+    if (this.#cache.ready) {
+      // The long-lived watch already streams this key: wait on it (a dropped cache wakes the loop).
+      const current = this.#cache.version(key);
+      if (sinceVersion !== null && current !== sinceVersion) return true;
+      return this.#cache.waitForChange(key, timeoutMs, signal);
+    }
     const startedMs = Date.now();
     const start =
       sinceVersion !== null && /^\d+$/.test(sinceVersion) ? (BigInt(sinceVersion) + 1n).toString() : null;
@@ -227,6 +308,8 @@ export class Etcd3Kv implements DcsKv {
   }
 
   async close(options?: { keepSession?: boolean }): Promise<void> {
+    this.#cache.drop('closing');
+    this.#keepAlive.close();
     const leaseId = this.#leaseId;
     if (!options?.keepSession && leaseId !== null) {
       this.#leaseId = null;

@@ -1,32 +1,13 @@
 import type { Etcd3, IWatchResponse } from 'etcd3';
-import type { AttemptOptions } from './etcd3-rpc.js';
 
 /**
- * One keep-alive round trip on a short-lived LeaseKeepAlive stream. Resolves the TTL etcd reports in
- * seconds (0 = the lease is gone).
+ * Ends a stream we are done with. Half-closing first matters: the etcd3 client treats the CANCELLED error
+ * a cancel raises on a still-writable stream as a failed host and closes every channel to it, so each
+ * cancelled keep-alive or watch would cost a new TCP connection and gRPC channels.
  */
-export async function keepAliveOnce(
-  client: Etcd3,
-  leaseId: string,
-  options: AttemptOptions,
-): Promise<number> {
-  const stream = await client.leaseClient.leaseKeepAlive({ deadline: options.deadline });
-  return new Promise<number>((resolve, reject) => {
-    let settled = false;
-    // Our own cancel raises a CANCELLED error on the stream: the error listener stays and ignores it.
-    const finish = (settle: () => void) => {
-      if (settled) return;
-      settled = true;
-      stream.cancel();
-      settle();
-    };
-    stream.on('data', (response) => finish(() => resolve(Number(response.TTL))));
-    stream.on('error', (error) => finish(() => reject(error)));
-    stream.on('end', () =>
-      finish(() => reject(new Error('lease keep-alive stream ended without an answer'))),
-    );
-    stream.write({ ID: leaseId });
-  });
+export function closeStream(stream: { end(): unknown; cancel(): void }): void {
+  stream.end();
+  stream.cancel();
 }
 
 /** What ended a watch: a change (or compaction: we cannot tell, so "changed"), the timeout, or an error. */
@@ -51,7 +32,7 @@ export async function watchKeyOnce(
       done = true;
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
-      stream.cancel();
+      closeStream(stream);
       resolve(outcome);
     };
     const onAbort = () => finish('timeout');

@@ -1,0 +1,132 @@
+import { DcsUnavailableError, type KvSnapshot } from '@patroni/ha-core';
+import { type EtcdServer, startEtcd, waitUntil } from '@patroni/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseEtcdConfig } from '../config.js';
+import { fastTiming, memoryLogger } from '../test-helpers.js';
+import { createEtcd3Kv } from './create-etcd3-kv.js';
+import type { Etcd3Kv } from './etcd3-kv.js';
+
+let etcd: EtcdServer;
+const open: Etcd3Kv[] = [];
+
+async function kvFor(scope: string): Promise<Etcd3Kv> {
+  const config = parseEtcdConfig('etcd3', { host: `127.0.0.1:${etcd.clientPort}` });
+  const kv = await createEtcd3Kv(config, {
+    basePath: `/service/${scope}`,
+    timing: fastTiming,
+    logger: memoryLogger(),
+  });
+  open.push(kv);
+  return kv;
+}
+
+const view = (snapshot: KvSnapshot) => snapshot.nodes.map((n) => [n.key, n.value, n.version, n.session]);
+
+/** Reads until the watch stream is confirmed (the first read starts it; etcd confirms it shortly after). */
+async function warmUp(kv: Etcd3Kv): Promise<void> {
+  await waitUntil(
+    'the cluster watch serves reads',
+    async () => {
+      const before = kv.requests.snapshot().range ?? 0;
+      await kv.readAll({ consistent: false });
+      return (kv.requests.snapshot().range ?? 0) === before;
+    },
+    5_000,
+  );
+}
+
+beforeAll(async () => {
+  etcd = await startEtcd();
+});
+afterAll(async () => {
+  await Promise.all(open.map((kv) => kv.close()));
+  await etcd?.stop();
+});
+
+describe('Etcd3Kv reads served by the cluster watch', () => {
+  it('serves an idle cluster with one progress request per read, equal to a direct read', async () => {
+    const kv = await kvFor('cached');
+    await kv.write('config', '{"ttl":30}', {});
+    await kv.write('members/pg1', '{"state":"running"}', { ephemeral: true });
+    await warmUp(kv);
+    kv.requests.reset();
+    for (let i = 0; i < 5; i++) {
+      const cached = await kv.readAll({ consistent: false });
+      expect(view(cached)).toEqual(view(await kv.readAll({ consistent: true })));
+    }
+    // Five cached reads (a progress request each) and five consistent ones (range); no new stream.
+    expect(kv.requests.snapshot()).toEqual({ progress: 5, range: 5 });
+  });
+
+  it('never hides a change another agent made just before the read, also while the watch catches up', async () => {
+    const a = await kvFor('race');
+    const b = await kvFor('race');
+    for (let round = 1; round <= 25; round++) {
+      // a holds the lock and reads (a direct read when its cache was dropped, which restarts the watch from
+      // that read's revision); a releases, b takes the lock at once: a's next read must show b.
+      expect((await a.write('leader', 'pg1', { ephemeral: true, condition: { kind: 'absent' } })).ok).toBe(
+        true,
+      );
+      expect((await a.readAll({ consistent: false })).nodes.map((n) => n.value)).toContain('pg1');
+      await a.write('status', `{"optime":${round}}`, {});
+      expect(await a.remove('leader', { kind: 'value', value: 'pg1' })).toBe(true);
+      expect((await b.write('leader', 'pg2', { ephemeral: true, condition: { kind: 'absent' } })).ok).toBe(
+        true,
+      );
+      const truth = view(await b.readAll({ consistent: true }));
+      expect(view(await a.readAll({ consistent: false }))).toEqual(truth);
+      expect(await b.remove('leader', { kind: 'value', value: 'pg2' })).toBe(true);
+      if (round % 2 === 0) await a.write('config', 'x', { condition: { kind: 'version', version: '1' } });
+    }
+  });
+
+  it('our own writes show at once; a failed conditional write makes the next read direct', async () => {
+    const a = await kvFor('own');
+    const b = await kvFor('own');
+    await warmUp(a);
+    await a.write('members/pg1', 'v1', { ephemeral: true });
+    expect((await a.readAll({ consistent: false })).nodes.map((n) => n.value)).toEqual(['v1']);
+    await b.write('leader', 'pg2', {});
+    expect((await a.write('leader', 'pg1', { condition: { kind: 'absent' } })).ok).toBe(false);
+    const before = a.requests.snapshot().range ?? 0;
+    const seen = await a.readAll({ consistent: false });
+    expect(a.requests.snapshot().range ?? 0).toBe(before + 1);
+    expect(seen.nodes.map((n) => [n.key, n.value])).toEqual([
+      ['leader', 'pg2'],
+      ['members/pg1', 'v1'],
+    ]);
+  });
+
+  it('watch waits on the stream: wakes on a leader change without opening a watch per call', async () => {
+    const a = await kvFor('wake');
+    const b = await kvFor('wake');
+    const written = await b.write('leader', 'pg2', { ephemeral: true });
+    if (!written.ok) throw new Error('write failed');
+    await warmUp(a);
+    const streams = a.requests.snapshot().watch ?? 0;
+    expect(await a.watch('leader', written.version, 300)).toBe(false);
+    const pending = a.watch('leader', written.version, 5_000);
+    await b.remove('leader');
+    expect(await pending).toBe(true);
+    expect(await a.watch('leader', written.version, 5_000)).toBe(true);
+    expect(a.requests.snapshot().watch ?? 0).toBe(streams);
+  });
+
+  it('a paused etcd is not hidden by the cache: the read fails within retry_timeout, then recovers', async () => {
+    const kv = await kvFor('paused');
+    await kv.write('config', '{}', {});
+    await warmUp(kv);
+    await etcd.pause();
+    const started = Date.now();
+    await expect(kv.readAll({ consistent: false })).rejects.toBeInstanceOf(DcsUnavailableError);
+    expect(Date.now() - started).toBeLessThan(fastTiming.retryTimeoutMs + 1_500);
+    await etcd.restart();
+    await waitUntil(
+      'reads work again',
+      async () => (await kv.readAll({ consistent: false }).catch(() => null)) !== null,
+      10_000,
+    );
+    await warmUp(kv);
+    expect((await kv.readAll({ consistent: false })).nodes.map((n) => n.key)).toEqual(['config']);
+  });
+});
