@@ -323,8 +323,18 @@ export interface WriterFigures {
 }
 
 /** Starts the writer through HAProxy's primary port. */
-export function startPrimaryWriter(e2e: E2eCluster): Promise<Writer> {
-  return startWriter({ connectionString: e2e.primaryUrl });
+/**
+ * A writer through HAProxy's primary port, returned once its table reached every running replica: a failure
+ * scenario right after bootstrap must not lose the table itself with the last asynchronous commits.
+ */
+export async function startPrimaryWriter(e2e: E2eCluster): Promise<Writer> {
+  const writer = await startWriter({ connectionString: e2e.primaryUrl });
+  await waitForWrites(writer, 1, 30_000);
+  const leader = await e2e.cluster.waitForLeader();
+  for (const node of e2e.cluster.nodes.filter((n) => n.name !== leader && n.isRunning())) {
+    await waitForReplication(e2e, node);
+  }
+  return writer;
 }
 
 /** Stops the writer, counts acknowledged writes missing on the current primary, prints the figures. */
