@@ -12,7 +12,6 @@ import {
   mergePatch,
   type PeerClient,
   type PostgresQueryResult,
-  parseDynamicConfig,
   pythonJsonDumps,
   type RestartRequest,
   type SwitchoverRequest,
@@ -107,8 +106,7 @@ async function updateConfig(
 async function switchover(deps: AgentCommandsDeps, request: SwitchoverRequest): Promise<CommandResult> {
   const { dcs, loop, clock, peers } = deps;
   const cluster = await dcs.loadCluster();
-  const status = loop.getStatus();
-  const config = parseDynamicConfig(status.dynamicConfig).config;
+  const config = loop.getDynamicConfig();
   const check = checkSwitchoverRequest(
     {
       kind: request.kind,

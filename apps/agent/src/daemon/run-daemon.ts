@@ -34,19 +34,6 @@ function timingOf(config: DynamicConfig): KvTiming {
   return { ttlMs: config.ttlMs, loopWaitMs: config.loopWaitMs, retryTimeoutMs: config.retryTimeoutMs };
 }
 
-/** The dynamic config the loop applies, parsed once per distinct document (postgres reads it on every write). */
-function dynamicConfigTracker(initial: DynamicConfig) {
-  let raw: Readonly<Record<string, unknown>> = initial.raw;
-  let parsed = initial;
-  return (current: Readonly<Record<string, unknown>>): DynamicConfig => {
-    if (current !== raw) {
-      raw = current;
-      parsed = parseDynamicConfig(current, parsed).config;
-    }
-    return parsed;
-  };
-}
-
 async function loadClusterOnce(dcs: Dcs): Promise<Cluster | null> {
   try {
     return await dcs.loadCluster();
@@ -76,13 +63,13 @@ export async function runDaemon(config: DaemonConfig, deps: DaemonDeps): Promise
   }
 
   let loop: HaLoop | null = null;
-  const currentDynamic = dynamicConfigTracker(bootstrap.config);
   const postgres = createPostgres(config.postgresql, {
     scope: config.scope,
     name: config.name,
     logger: logger.child('patroni.postgresql'),
     bootstrap: config.bootstrap ? parseBootstrapConfig(config.bootstrap.raw) : null,
-    dynamicConfig: () => (loop ? currentDynamic(loop.getStatus().dynamicConfig) : bootstrap.config),
+    // The loop already parsed and validated /config: hand its result over instead of parsing it again.
+    dynamicConfig: () => loop?.getDynamicConfig() ?? bootstrap.config,
   });
   const peers = createPeerClient({ auth: restapi.authentication });
   const haLoop = new HaLoop({

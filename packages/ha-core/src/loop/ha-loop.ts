@@ -94,6 +94,11 @@ export class HaLoop {
     this.status = this.buildStatus('');
   }
 
+  /** The dynamic configuration in effect (from the DCS, or the local bootstrap one until the DCS holds one). */
+  getDynamicConfig(): DynamicConfig {
+    return this.config;
+  }
+
   getStatus(): PublishedStatus {
     return this.status;
   }
