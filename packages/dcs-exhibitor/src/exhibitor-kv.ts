@@ -91,6 +91,10 @@ export class ExhibitorKv implements DcsKv {
     return this.zookeeper.watch(key, sinceVersion, timeoutMs, signal);
   }
 
+  watchKeySet(prefix: string, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    return this.zookeeper.watchKeySet(prefix, timeoutMs, signal);
+  }
+
   setTiming(timing: KvTiming): void {
     this.zookeeper.setTiming(timing);
   }

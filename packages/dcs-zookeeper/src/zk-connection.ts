@@ -12,6 +12,14 @@ export interface ZkConnectionOptions {
   readonly logger: Logger;
 }
 
+/**
+ * The listener key of child watches on `path` (data and existence watches use the path itself): znode paths
+ * start with `/`, so the two never collide.
+ */
+export function childrenWatchKey(path: string): string {
+  return `children:${path}`;
+}
+
 /** Delay between connection attempts once every server was tried (kazoo: max_delay 1 s). */
 const SPIN_DELAY_MS = 1_000;
 
@@ -130,7 +138,10 @@ export class ZkConnection {
     return () => set.delete(listener);
   }
 
-  /** The watcher to pass to getData/exists for `path` on the current client. */
+  /**
+   * The watcher to pass to getData/exists for `path` (or to getChildren, with `childrenWatchKey(path)`) on
+   * the current client.
+   */
   watcherFor(path: string): (event: ZkEvent) => void {
     let watcher = this.watchers.get(path);
     if (watcher === undefined) {

@@ -7,7 +7,7 @@ import {
   type ZkStat,
   zk,
 } from './native-client.js';
-import type { ZkConnection } from './zk-connection.js';
+import { childrenWatchKey, type ZkConnection } from './zk-connection.js';
 
 /** A znode as read: its text and its stat. */
 export interface ZnodeRead {
@@ -90,19 +90,24 @@ export class ZkRequests {
     });
   }
 
-  /** Stat of `path` or null; with `watch`, arms a watch that fires on its creation, change or deletion. */
-  exists(client: ZkNativeClient, path: string, watch = false): Promise<ZkStat | null> {
+  /**
+   * Stat of `path` or null; with `watch`, arms a watch that fires on its creation, change or deletion
+   * (notifying the listeners of `watchKey`, by default the path's own).
+   */
+  exists(client: ZkNativeClient, path: string, watch = false, watchKey = path): Promise<ZkStat | null> {
     const watcher: ((event: ZkEvent) => void) | undefined = watch
-      ? this.connection.watcherFor(path)
+      ? this.connection.watcherFor(watchKey)
       : undefined;
     return new Promise((resolve, reject) => {
       client.exists(path, watcher, (error, stat) => (error === null ? resolve(stat) : reject(error)));
     });
   }
 
-  getChildren(client: ZkNativeClient, path: string): Promise<string[] | null> {
+  /** Children of `path` or null; with `watch`, arms a child watch (a child created or deleted, not updated). */
+  getChildren(client: ZkNativeClient, path: string, watch = false): Promise<string[] | null> {
+    const watcher = watch ? this.connection.watcherFor(childrenWatchKey(path)) : undefined;
     return new Promise((resolve, reject) => {
-      client.getChildren(path, undefined, (error, children) => {
+      client.getChildren(path, watcher, (error, children) => {
         if (error === null) resolve(children);
         else if (error.getCode() === zk.Exception.NO_NODE) resolve(null);
         else reject(error);

@@ -16,6 +16,7 @@ import { buildAcls } from './acl.js';
 import type { ZooKeeperConfig } from './config.js';
 import { longToString, type ZkNativeClient } from './native-client.js';
 import { ancestorsOf, isContainerKey, znodePath } from './paths.js';
+import { ZkChildWatches } from './zk-child-watches.js';
 import { ZkConnection } from './zk-connection.js';
 import { type ZkRequests as Requests, ZkRequests, type ZnodeRead } from './zk-requests.js';
 
@@ -31,6 +32,14 @@ const connections = new WeakMap<ZooKeeperKv, ZkConnection>();
 /** Package-internal (tests): the session id and password of a kv's current session, to expire it on purpose. */
 export function sessionCredentialsOf(kv: ZooKeeperKv): { id: Buffer; password: Buffer } | null {
   return connections.get(kv)?.sessionCredentials() ?? null;
+}
+
+/** One cluster read in progress: keys found, znodes seen, children listed per directory. */
+interface TreeRead {
+  readonly client: ZkNativeClient;
+  readonly found: KvNode[];
+  readonly seen: Set<string>;
+  readonly listed: Map<string, readonly string[]>;
 }
 
 const FAILED: KvWriteResult = { ok: false };
@@ -53,6 +62,7 @@ export class ZooKeeperKv implements DcsKv {
   /** Paths callers watch: every read arms a ZooKeeper watch on them, so no change slips between reads. */
   private readonly watchedPaths = new Set<string>();
   private readonly changeCountAtRead = new Map<string, number>();
+  private readonly childWatches: ZkChildWatches;
 
   constructor(options: ZooKeeperKvOptions) {
     this.basePath = clusterBasePath(options.scope);
@@ -69,44 +79,43 @@ export class ZooKeeperKv implements DcsKv {
       buildAcls(options.config.acls),
       options.timing.retryTimeoutMs,
     );
+    this.childWatches = new ZkChildWatches(this.connection, this.requests);
     this.watchedPaths.add(znodePath(this.basePath, 'leader'));
   }
 
   async readAll(_options: { consistent: boolean }): Promise<KvSnapshot> {
     const nodes = await this.requests.run('read of the cluster', async (client) => {
       const counts = new Map([...this.watchedPaths].map((p) => [p, this.connection.changeCount(p)]));
-      const found: KvNode[] = [];
-      const seen = new Set<string>();
-      await this.readTree(client, this.basePath, '', found, seen);
+      const childCounts = this.childWatches.countsBeforeRead();
+      const tree: TreeRead = { client, found: [], seen: new Set(), listed: new Map() };
+      await this.readTree(tree, this.basePath, '');
       // Watched keys that are absent get an existence watch, so their creation wakes a watcher too.
-      const absent = [...this.watchedPaths].filter((p) => !seen.has(p));
+      const absent = [...this.watchedPaths].filter((p) => !tree.seen.has(p));
       await Promise.all(absent.map((p) => this.requests.exists(client, p, true)));
       for (const [path, count] of counts) this.changeCountAtRead.set(path, count);
-      return found;
+      this.childWatches.readCompleted(childCounts, tree.listed);
+      return tree.found;
     });
     nodes.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     return { nodes };
   }
 
-  private async readTree(
-    client: ZkNativeClient,
-    path: string,
-    prefix: string,
-    found: KvNode[],
-    seen: Set<string>,
-  ): Promise<void> {
-    const children = await this.requests.getChildren(client, path);
+  private async readTree(tree: TreeRead, path: string, prefix: string): Promise<void> {
+    const watchChildren = this.childWatches.watches(path);
+    const children = await this.requests.getChildren(tree.client, path, watchChildren);
     if (children === null) return;
+    tree.listed.set(path, children);
+    if (watchChildren) this.childWatches.armedByRead(path, tree.client);
     await Promise.all(
       children.map(async (name) => {
         const childPath = `${path}/${name}`;
         const key = prefix === '' ? name : `${prefix}/${name}`;
-        const read = await this.requests.getData(client, childPath, this.watchedPaths.has(childPath));
+        const read = await this.requests.getData(tree.client, childPath, this.watchedPaths.has(childPath));
         if (read === null) return; // deleted between the listing and the read
-        seen.add(childPath);
-        if (read.stat.numChildren > 0) await this.readTree(client, childPath, key, found, seen);
+        tree.seen.add(childPath);
+        if (read.stat.numChildren > 0) await this.readTree(tree, childPath, key);
         if (isContainerKey(key) || (read.stat.numChildren > 0 && read.value === '')) return;
-        found.push(this.toKvNode(key, read));
+        tree.found.push(this.toKvNode(key, read));
       }),
     );
   }
@@ -312,6 +321,14 @@ export class ZooKeeperKv implements DcsKv {
     }
     if (sinceVersion === null) return false;
     return stat === null || String(stat.version) !== sinceVersion;
+  }
+
+  /**
+   * Wakes when a znode directly under `prefix` is created or deleted: a child watch on that directory,
+   * armed by every cluster read (no extra request per cycle), fires for nothing else.
+   */
+  watchKeySet(prefix: string, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    return this.childWatches.wait(znodePath(this.basePath, prefix.replace(/\/+$/, '')), timeoutMs, signal);
   }
 
   setTiming(timing: KvTiming): void {

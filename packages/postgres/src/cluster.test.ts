@@ -1,61 +1,18 @@
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  asLsn,
-  type DynamicConfig,
-  type HistoryLine,
-  historyLines,
-  parseLsn,
-  type UpstreamMember,
-} from '@patroni/ha-core';
+import { asLsn, type HistoryLine, historyLines, parseLsn, type UpstreamMember } from '@patroni/ha-core';
 import { freePort, makeTempDir, postgresBinDir, waitUntil } from '@patroni/testkit';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseBootstrapConfig, parsePostgresqlConfig } from './config.js';
-import { createPostgres } from './index.js';
+import { parsePostgresqlConfig } from './config.js';
 import type { PostgresManager } from './postgres-manager.js';
+import { makeTestServer, sqlOn, TEST_AUTH } from './real-server.test-support.js';
 import { renderSynchronousStandbyNames } from './sync-names.js';
 import { localIsoTimestamp } from './timeline.js';
 
 // One primary and one replica shared by the file: bootstrap → basebackup → sync → slots → failover with a
 // real divergence → pg_rewind → switchover back. Each step relies on the one before.
 
-const dynamic: DynamicConfig = {
-  ttlMs: 30_000,
-  loopWaitMs: 10_000,
-  retryTimeoutMs: 10_000,
-  maximumLagOnFailoverBytes: 1048576,
-  maximumLagOnSyncnodeBytes: -1,
-  maxTimelinesHistory: 0,
-  primaryStartTimeoutMs: 300_000,
-  primaryStopTimeoutMs: 0,
-  synchronousMode: 'off',
-  synchronousModeStrict: false,
-  synchronousNodeCount: 1,
-  failsafeMode: false,
-  checkTimeline: false,
-  paused: false,
-  memberSlotsTtlMs: 1_800_000,
-  standbyCluster: null,
-  permanentSlots: {},
-  ignoreSlots: [],
-  postgresql: {
-    useSlots: true,
-    usePgRewind: true,
-    parameters: { wal_level: 'logical', max_connections: 30 },
-    pgHba: null,
-    pgIdent: null,
-    recoveryConf: {},
-    other: {},
-  },
-  raw: {},
-};
-
-const auth = {
-  superuser: { username: 'postgres', password: 'su-secret' },
-  replication: { username: 'replicator', password: 'rep-secret' },
-  rewind: { username: 'rewinder', password: 'rw-secret' },
-};
+const auth = TEST_AUTH;
 
 let root: { path: string; remove(): Promise<void> };
 const nodes: Record<string, { pg: PostgresManager; port: number; upstream: UpstreamMember }> = {};
@@ -63,54 +20,10 @@ const figures: Record<string, number> = {};
 const history: { timeline2?: HistoryLine[] } = {};
 
 function makeNode(name: string, port: number, extra: Record<string, unknown> = {}): PostgresManager {
-  const dir = join(root.path, name);
-  mkdirSync(dir, { recursive: true });
-  const config = parsePostgresqlConfig({
-    listen: `127.0.0.1:${port}`,
-    connect_address: `127.0.0.1:${port}`,
-    data_dir: join(dir, 'data'),
-    pgpass: join(dir, 'pgpass'),
-    bin_dir: postgresBinDir(),
-    authentication: auth,
-    use_pg_rewind: true,
-    parameters: { unix_socket_directories: dir, shared_buffers: '16MB', fsync: 'off', max_wal_size: '64MB' },
-    pg_hba: [
-      'local all all trust',
-      'host all all 127.0.0.1/32 scram-sha-256',
-      'host all all ::1/128 scram-sha-256',
-      'host replication replicator 127.0.0.1/32 scram-sha-256',
-      'host replication replicator ::1/128 scram-sha-256',
-    ],
-    ...extra,
-  });
-  return createPostgres(config, {
-    scope: 'demo',
-    name,
-    bootstrap: parseBootstrapConfig({ initdb: [{ encoding: 'UTF8' }, { locale: 'C' }] }),
-    dynamicConfig: () => dynamic,
-    postmasterLogFile: join(dir, 'postgres.log'),
-  });
+  return makeTestServer({ root: root.path, name, port, scope: 'demo', extra });
 }
 
-async function sql<T extends pg.QueryResultRow>(
-  port: number,
-  text: string,
-  user = auth.superuser,
-): Promise<T[]> {
-  const client = new pg.Client({
-    host: '127.0.0.1',
-    port,
-    user: user.username,
-    password: user.password,
-    database: 'postgres',
-  });
-  await client.connect();
-  try {
-    return (await client.query<T>(text)).rows;
-  } finally {
-    await client.end();
-  }
-}
+const sql = sqlOn;
 
 const signal = () => AbortSignal.timeout(60_000);
 const node = (name: string) => nodes[name] as (typeof nodes)[string];

@@ -33,6 +33,26 @@ export function renderPostgresqlConf(content: PostgresqlConfContent): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** PG < 12: `recovery.conf` in PGDATA, the header then every recovery parameter sorted (config.md §7.3). */
+export function renderRecoveryConf(recovery: Readonly<Record<string, string>>): string {
+  const lines = Object.keys(recovery)
+    .sort()
+    .map((name) => confLine(name, recovery[name] as string));
+  return `${HEADER}${lines.map((l) => `${l}\n`).join('')}`;
+}
+
+/** PG < 12: writes `recovery.conf` (null removes it); the PG ≥ 12 signal files are removed either way. */
+export async function writeRecoveryConf(
+  dataDir: string,
+  recovery: Readonly<Record<string, string>> | null,
+  fileMode: number,
+): Promise<void> {
+  for (const name of ['standby.signal', 'recovery.signal']) await rm(join(dataDir, name), { force: true });
+  const path = join(dataDir, 'recovery.conf');
+  if (recovery === null) await rm(path, { force: true });
+  else await writeIfChanged(path, renderRecoveryConf(recovery), fileMode);
+}
+
 export function renderLinesFile(lines: readonly string[]): string {
   return `${HEADER}${lines.map((l) => `${l}\n`).join('')}`;
 }
@@ -113,8 +133,11 @@ export async function writeRecoverySignal(
   if (kind !== null) await writeFile(join(dataDir, `${kind}.signal`), '', { mode: fileMode });
 }
 
+/** A recovery configuration is in place: PG ≥ 12 signal files, or an older server's `recovery.conf`. */
 export function hasRecoverySignal(dataDir: string): boolean {
-  return existsSync(join(dataDir, 'standby.signal')) || existsSync(join(dataDir, 'recovery.signal'));
+  return ['standby.signal', 'recovery.signal', 'recovery.conf'].some((name) =>
+    existsSync(join(dataDir, name)),
+  );
 }
 
 /** PG ≥ 12: recovery lines are removed from postgresql.auto.conf whenever postgresql.conf is written. */

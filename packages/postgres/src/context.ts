@@ -14,6 +14,7 @@ import type { BootstrapConfig, PostgresqlConfig } from './config.js';
 import { localHost } from './conninfo.js';
 import type { ControlDataReading } from './controldata.js';
 import { PostgresError, PostgresErrorCode } from './errors.js';
+import { LogicalSlotAdvancer } from './slot-advance.js';
 
 export interface PostgresDeps {
   /** Cluster name (`scope`): cluster_name, callback argument, custom method `--scope`. */
@@ -61,6 +62,14 @@ export class PgContext {
   readonly rewindBinaryWorks = new Map<string, boolean>();
   /** What writePgpass last wrote where, so an unchanged file is not rewritten every cycle. */
   pgpassWritten: { readonly path: string; readonly content: string } | null = null;
+  /** Replica: advances copied logical slots in the background (postgres.md §9.4). */
+  readonly slotAdvancer: LogicalSlotAdvancer;
+  /** Replica: copied logical slots not yet known to be safe after a failover (slot-readiness.ts). */
+  readonly pendingLogicalSlots = new Map<string, number | null>();
+  /** Put every existing logical slot on the pending list at the next sync (agent start, Patroni's schedule()). */
+  forceReadinessCheck = true;
+  /** `hot_standby_feedback = on` is forced into postgresql.conf (postgres.md §9.4). */
+  enforceHotStandbyFeedback = false;
   private client: pg.Client | null = null;
 
   constructor(
@@ -70,6 +79,21 @@ export class PgContext {
     this.logger = deps.logger ?? silentLogger;
     this.binaries = new Binaries(config);
     this.callbacks = new CallbackExecutor(() => this.config.callbacks, deps.scope, this.logger);
+    this.slotAdvancer = new LogicalSlotAdvancer(async (database) => {
+      const client = new pg.Client({
+        ...this.localConnection('Patroni'),
+        database,
+        options: '-c statement_timeout=0',
+      });
+      client.on('error', () => undefined);
+      try {
+        await client.connect();
+      } catch (error) {
+        await client.end().catch(() => undefined);
+        throw error;
+      }
+      return client;
+    }, this.logger);
   }
 
   get dataDir(): string {

@@ -1,5 +1,7 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { UpstreamMember } from '@patroni/ha-core';
-import { hasRecoverySignal } from './config-files.js';
+import { hasRecoverySignal, parseConfFile } from './config-files.js';
 import { parseConninfo } from './conninfo.js';
 import type { PgContext } from './context.js';
 import { readFreshControlData } from './controldata.js';
@@ -40,6 +42,7 @@ function sameValue(name: string, current: string, desired: string): boolean {
  */
 export async function recoveryDifferences(ctx: PgContext, upstream: UpstreamMember | null, version: number) {
   const desired = recoveryParameters(ctx, upstream, version, {});
+  if (version < 120000) return recoveryConfDifferences(ctx, desired);
   const rows = await ctx.query<SettingRow>(
     'SELECT name, setting, context FROM pg_catalog.pg_settings WHERE name = ANY($1)',
     [COMPARED],
@@ -54,6 +57,21 @@ export async function recoveryDifferences(ctx: PgContext, upstream: UpstreamMemb
     }
   }
   return { changed, restart };
+}
+
+/** PG < 12: recovery.conf as written is compared; any difference needs a restart (postgres.md §7.2). */
+async function recoveryConfDifferences(ctx: PgContext, desired: Readonly<Record<string, string>>) {
+  const text = await readFile(join(ctx.dataDir, 'recovery.conf'), 'utf8').catch(() => '');
+  const current = parseConfFile(text);
+  const changed = COMPARED.filter(
+    (name) =>
+      !sameValue(
+        name,
+        current[name] ?? (name === 'recovery_min_apply_delay' ? '0' : ''),
+        desired[name] ?? (name === 'recovery_min_apply_delay' ? '0' : ''),
+      ),
+  );
+  return { changed, restart: changed.length > 0 };
 }
 
 export async function configureFollow(

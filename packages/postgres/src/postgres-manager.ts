@@ -3,11 +3,13 @@ import { rm, unlink } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import type {
   CallbackAction,
+  DesiredSlot,
   DesiredSlots,
   OperationResult,
   PostgresObservation,
   PostgresPort,
   PostgresQueryResult,
+  SlotSyncResult,
   StartOptions,
   StopOptions,
   StopResult,
@@ -30,6 +32,7 @@ import { createReplica } from './replica.js';
 import { canRewind, checkDivergence, crashRecovery, rewind } from './rewind.js';
 import { describeFailure, runCommand } from './run-command.js';
 import { type ServerRole, writeServerConfig } from './server-config.js';
+import { copyLogicalSlots } from './slot-copy.js';
 import { syncReplicationSlots } from './slots.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -153,6 +156,11 @@ export class PostgresManager implements PostgresPort {
   }
 
   async promote(waitMs: number, signal: AbortSignal): Promise<OperationResult> {
+    this.ctx.slotAdvancer.clean();
+    if (this.ctx.pendingLogicalSlots.size > 0)
+      this.ctx.logger.warn(
+        `Logical replication slots that might be unsafe to use after promote: ${[...this.ctx.pendingLogicalSlots.keys()].join(', ')}`,
+      );
     const result = await runCommand(
       this.ctx.binaries.path('pg_ctl'),
       ['promote', '-W', '-D', this.ctx.dataDir],
@@ -241,8 +249,17 @@ export class PostgresManager implements PostgresPort {
     }
   }
 
-  syncReplicationSlots(desired: DesiredSlots): Promise<void> {
-    return syncReplicationSlots(this.ctx, desired);
+  syncReplicationSlots(desired: DesiredSlots): Promise<SlotSyncResult> {
+    return syncReplicationSlots(this.ctx, desired, () => this.reload());
+  }
+
+  copyLogicalSlots(
+    leader: UpstreamMember,
+    slots: Readonly<Record<string, DesiredSlot>>,
+    start: StartOptions,
+    signal: AbortSignal,
+  ): Promise<OperationResult> {
+    return copyLogicalSlots(this.ctx, leader, slots, start, signal);
   }
 
   async setSynchronousStandbyNames(value: string | null): Promise<void> {
@@ -266,6 +283,7 @@ export class PostgresManager implements PostgresPort {
   /** Closes the agent's connection and stops running callbacks (agent shutdown). */
   async close(): Promise<void> {
     this.ctx.callbacks.killAll();
+    this.ctx.slotAdvancer.clean();
     await this.ctx.closeConnection();
   }
 }

@@ -267,6 +267,8 @@ export async function rewind(
   if (config === null) return { ok: false, error: `leader ${leader.name} has no conn_url` };
   const stopped = await stopPostgres(ctx, { mode: 'fast', checkpoint: false, timeoutMs: null });
   if (!stopped.ok) return { ok: false, error: `could not stop postgres before rewind: ${stopped.error}` };
+  const clean = await ensureCleanShutdown(ctx, signal);
+  if (!clean.ok) return clean;
   try {
     const notReady = await ensureSourceCheckpoint(ctx, leader, config);
     if (notReady) return { ok: false, error: notReady, sourceUnavailable: true };
@@ -317,6 +319,24 @@ export async function rewind(
     };
   }
   return { ok: false, error };
+}
+
+const CLEAN_STATES = new Set(['shut down', 'shut down in recovery']);
+
+/**
+ * pg_rewind refuses a target that was not shut down cleanly, and its own crash recovery fails while
+ * standby.signal exists ("standby mode is not supported by single-user servers"): a server that crashed
+ * during the stop before the rewind gets our single-user crash recovery first (sim seed 212).
+ */
+async function ensureCleanShutdown(ctx: PgContext, signal: AbortSignal): Promise<OperationResult> {
+  const control = await readFreshControlData(ctx).catch(() => ({}) as Record<string, string>);
+  const state = control['Database cluster state'];
+  if (state === undefined || CLEAN_STATES.has(state)) return { ok: true };
+  ctx.logger.info(`data directory was not shut down cleanly (${state}) before pg_rewind`);
+  const recovered = await crashRecovery(ctx, signal);
+  return recovered.ok
+    ? recovered
+    : { ok: false, error: `crash recovery before pg_rewind failed: ${recovered.error}` };
 }
 
 /** Single-user crash recovery (postgres.md §7.5) with the options of postmaster.opts. */

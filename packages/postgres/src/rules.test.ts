@@ -225,7 +225,11 @@ describe('slot plan (postgres.md §9)', () => {
         dropUnknown: true,
       },
     );
-    expect(plan).toEqual({ drop: ['old', 'changed'], create: ['changed', 'fresh'], advance: ['behind'] });
+    expect(plan).toMatchObject({
+      drop: ['old', 'changed'],
+      create: ['changed', 'fresh'],
+      advance: ['behind'],
+    });
     expect(
       planSlotChanges([slot('old', 'physical')], { slots: {}, ignore: [], dropUnknown: false }).drop,
     ).toEqual([]);

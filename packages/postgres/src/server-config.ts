@@ -7,6 +7,7 @@ import {
   sanitizeAutoConf,
   writeHbaIdent,
   writePostgresqlConf,
+  writeRecoveryConf,
   writeRecoverySignal,
 } from './config-files.js';
 import { formatConninfo, type PgpassEntry, parseConnUrl, renderPgpass, userParams } from './conninfo.js';
@@ -96,6 +97,8 @@ export function recoveryParameters(
     if (value !== null && value !== undefined) recovery[name] = renderValue(value as ParameterValue);
   }
   recovery.recovery_target_timeline = 'latest';
+  // PG < 12 reads recovery.conf, where standby_mode makes it a standby (≥ 12: standby.signal does).
+  if (version < 120000) recovery.standby_mode = 'on';
   if (version >= 120000)
     for (const name of [
       'recovery_target',
@@ -145,6 +148,8 @@ export async function computeServerConfig(
     warn: (m) => ctx.logger.warn(m),
   });
   const parameters = { ...effective.conf };
+  // Replicas that should hold logical slots need their catalog_xmin on the primary (postgres.md §9.4).
+  if (ctx.enforceHotStandbyFeedback) parameters.hot_standby_feedback = 'on';
   if (ctx.syncStandbyNames === null) delete parameters.synchronous_standby_names;
   else if (ctx.syncStandbyNames !== undefined) parameters.synchronous_standby_names = ctx.syncStandbyNames;
   const recovery =
@@ -171,7 +176,8 @@ export async function writeServerConfig(
     {
       include: ctx.config.customConf ?? `${paths.baseName}.base.conf`,
       parameters: computed.parameters,
-      recovery: computed.recovery,
+      // PG < 12 has no recovery GUCs: the settings go to recovery.conf instead.
+      recovery: version >= 120000 ? computed.recovery : null,
     },
     ctx.config.customConf,
     fileMode,
@@ -181,7 +187,9 @@ export async function writeServerConfig(
   const ident = ctx.config.pgIdent ?? dynamic?.postgresql.pgIdent ?? null;
   changed = (await writeHbaIdent(paths, hba, ident, computed.parameters, fileMode)) || changed;
   await sanitizeAutoConf(ctx.dataDir);
-  await writeRecoverySignal(ctx.dataDir, role === 'primary' ? null : 'standby', fileMode);
+  if (version >= 120000)
+    await writeRecoverySignal(ctx.dataDir, role === 'primary' ? null : 'standby', fileMode);
+  else await writeRecoveryConf(ctx.dataDir, computed.recovery, fileMode);
   ctx.upstream = role === 'primary' ? null : upstream;
   return {
     commandLine: computed.commandLine,

@@ -1,9 +1,10 @@
-import type { DesiredSlot, DesiredSlots } from '@patroni/ha-core';
+import type { DesiredSlot, DesiredSlots, SlotSyncResult } from '@patroni/ha-core';
 import { formatLsn } from '@patroni/ha-core';
 import type { PgContext } from './context.js';
 import { errorMessage } from './errors.js';
+import { checkLogicalSlotsReadiness } from './slot-readiness.js';
 
-interface ExistingSlot {
+export interface ExistingSlot {
   slot_name: string;
   slot_type: 'physical' | 'logical';
   database: string | null;
@@ -11,6 +12,11 @@ interface ExistingSlot {
   active: boolean;
   restart_lsn: string | null;
   confirmed_flush_lsn: string | null;
+  /** Physical slots: hot-standby feedback xmin (text), null when none. */
+  xmin?: string | null;
+  catalog_xmin?: string | null;
+  /** PG ≥ 13 (`lost` means the WAL it needs is gone). */
+  wal_status?: string | null;
 }
 
 /** An `ignore_slots` matcher applies when every key it gives equals the slot's attribute (postgres.md §9.5). */
@@ -45,40 +51,68 @@ export interface SlotChanges {
   readonly drop: readonly string[];
   readonly create: readonly string[];
   readonly advance: readonly string[];
+  /** Why a slot is dropped and recreated (logged as Patroni does), by name. */
+  readonly reasons: Readonly<Record<string, string>>;
 }
 
-const lsnBytes = (expr: string) => `pg_catalog.pg_wal_lsn_diff(${expr}, '0/0')::bigint`;
+export interface PlanOptions {
+  /** The server is a replica: logical slots are copied and advanced elsewhere (slot-advance.ts). */
+  readonly replica?: boolean;
+  /** pg_replication_slot_advance exists (PG ≥ 11): enables the [4.x] hygiene rules. */
+  readonly canAdvance?: boolean;
+}
+
+/** [4.x] Why an existing desired physical slot must be dropped and recreated (postgres.md §9.2), or null. */
+function physicalHygiene(slot: ExistingSlot, want: DesiredSlot, cleanInactive: boolean): string | null {
+  if (cleanInactive && want.expectedActive === false && slot.xmin)
+    return `Dropping physical replication slot ${slot.slot_name} because of its xmin value ${slot.xmin}`;
+  if (want.expectedActive !== true && !slot.xmin && slot.restart_lsn === null && !slot.active)
+    return `Dropping physical replication slot ${slot.slot_name} because it has no restart_lsn. This slot was probably not created by Patroni, but by an external agent.`;
+  return null;
+}
 
 /** What to drop, create and advance (pure; postgres.md §9). */
-export function planSlotChanges(existing: readonly ExistingSlot[], desired: DesiredSlots): SlotChanges {
+export function planSlotChanges(
+  existing: readonly ExistingSlot[],
+  desired: DesiredSlots,
+  options: PlanOptions = {},
+): SlotChanges {
   const drop: string[] = [];
   const create: string[] = [];
   const advance: string[] = [];
-  const byName = new Map(existing.map((s) => [s.slot_name, s]));
+  const reasons: Record<string, string> = {};
+  const recreate = (name: string, reason: string) => {
+    drop.push(name);
+    create.push(name);
+    reasons[name] = reason;
+  };
   for (const slot of existing) {
-    const want = desired.slots[slot.slot_name];
+    const name = slot.slot_name;
+    const want = desired.slots[name];
     if (want === undefined) {
-      const view = {
-        name: slot.slot_name,
-        type: slot.slot_type,
-        database: slot.database,
-        plugin: slot.plugin,
-      };
-      if (desired.dropUnknown && !isIgnored(view, desired.ignore)) drop.push(slot.slot_name);
+      const view = { name, type: slot.slot_type, database: slot.database, plugin: slot.plugin };
+      if (desired.dropUnknown && !isIgnored(view, desired.ignore)) drop.push(name);
+    } else if (slot.wal_status === 'lost') {
+      recreate(name, `Trying to drop replication slot '${name}' with wal_status=lost`);
     } else if (!matches(slot, want)) {
-      drop.push(slot.slot_name);
-      create.push(slot.slot_name);
+      recreate(name, `Trying to drop replication slot '${name}' because value is changing`);
+    } else if (want.type === 'physical' && options.canAdvance) {
+      const hygiene = physicalHygiene(slot, want, desired.cleanInactivePhysical === true);
+      if (hygiene) recreate(name, hygiene);
     }
   }
+  const byName = new Map(existing.map((s) => [s.slot_name, s]));
   for (const [name, want] of Object.entries(desired.slots)) {
     const slot = byName.get(name);
     if (slot === undefined) create.push(name);
     else if (!create.includes(name) && want.lsn !== undefined) {
+      if (want.type === 'logical' && options.replica) continue;
+      if (want.type === 'physical' && (want.expectedActive === true || slot.xmin)) continue;
       const current = Number((want.type === 'logical' ? slot.confirmed_flush_lsn : slot.restart_lsn) ?? 0);
       if (want.lsn > current) advance.push(name);
     }
   }
-  return { drop, create, advance };
+  return { drop, create, advance, reasons };
 }
 
 async function inDatabase<T>(
@@ -91,52 +125,154 @@ async function inDatabase<T>(
   return ctx.withConnection((client) => work((sql, params) => client.query(sql, params)), { database });
 }
 
-/** Creates, advances and drops slots so the server has what `desired` says (postgres.md §9). */
-export async function syncReplicationSlots(ctx: PgContext, desired: DesiredSlots): Promise<void> {
+const lsnBytes = (expr: string) => `pg_catalog.pg_wal_lsn_diff(${expr}, '0/0')::bigint`;
+
+interface ServerFacts {
+  recovery: boolean;
+  version: number;
+  replayed: string | null;
+}
+
+async function readSlots(ctx: PgContext): Promise<{ existing: ExistingSlot[]; facts: ServerFacts }> {
+  const [facts] = await ctx.query<{ recovery: boolean; version: number; replayed: string | null }>(
+    `SELECT pg_catalog.pg_is_in_recovery() AS recovery,
+       pg_catalog.current_setting('server_version_num')::int AS version,
+       ${lsnBytes('pg_catalog.pg_last_wal_replay_lsn()')}::text AS replayed`,
+  );
+  const version = facts?.version ?? 0;
+  const walStatus = version >= 130000 ? 'wal_status' : 'NULL::text AS wal_status';
   const existing = await ctx.query<ExistingSlot>(
-    `SELECT slot_name, slot_type, database, plugin, active, ${lsnBytes('restart_lsn')}::text AS restart_lsn,
-       ${lsnBytes('confirmed_flush_lsn')}::text AS confirmed_flush_lsn
+    `SELECT slot_name, slot_type, database, plugin, active, xmin::text AS xmin, catalog_xmin::text AS catalog_xmin,
+       ${lsnBytes('restart_lsn')}::text AS restart_lsn, ${lsnBytes('confirmed_flush_lsn')}::text AS confirmed_flush_lsn,
+       ${walStatus}
      FROM pg_catalog.pg_replication_slots WHERE NOT temporary`,
   );
-  const [recovery] = await ctx.query<{ r: boolean }>('SELECT pg_catalog.pg_is_in_recovery() AS r');
-  const plan = planSlotChanges(existing, desired);
+  return {
+    existing,
+    facts: { recovery: facts?.recovery === true, version, replayed: facts?.replayed ?? null },
+  };
+}
+
+async function dropSlot(ctx: PgContext, slot: ExistingSlot | undefined, name: string, reason?: string) {
+  ctx.logger.info(reason ?? `Trying to drop unknown replication slot '${name}'`);
+  await inDatabase(ctx, slot?.database ?? undefined, (q) =>
+    q(
+      'SELECT pg_catalog.pg_drop_replication_slot(slot_name) FROM pg_catalog.pg_replication_slots WHERE slot_name = $1 AND NOT active',
+      [name],
+    ),
+  ).catch((error) => ctx.logger.error(`Failed to drop replication slot '${name}': ${errorMessage(error)}`));
+}
+
+async function createSlot(ctx: PgContext, name: string, want: DesiredSlot): Promise<void> {
+  try {
+    if (want.type === 'physical')
+      await ctx.query(
+        `SELECT pg_catalog.pg_create_physical_replication_slot($1, true)
+         WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_replication_slots WHERE slot_name = $1)`,
+        [name],
+      );
+    else
+      await inDatabase(ctx, want.database, (q) =>
+        q(
+          `SELECT pg_catalog.pg_create_logical_replication_slot($1, $2)
+           WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_replication_slots WHERE slot_name = $1)`,
+          [name, want.plugin],
+        ),
+      );
+  } catch (error) {
+    ctx.logger.error(`Failed to create replication slot '${name}': ${errorMessage(error)}`);
+  }
+}
+
+/**
+ * Replica side of logical slots (postgres.md §9.4): missing ones with a known position are reported for a
+ * copy; existing ones are handed to the background advancer with target min(published, replayed).
+ */
+function replicaLogicalSlots(
+  ctx: PgContext,
+  existing: readonly ExistingSlot[],
+  desired: DesiredSlots,
+  plan: SlotChanges,
+  replayed: number,
+): string[] {
+  const copy: string[] = [];
+  const targets = new Map<string, Map<string, number>>();
+  for (const [name, want] of Object.entries(desired.slots)) {
+    if (want.type !== 'logical' || want.lsn === undefined) continue;
+    const slot = existing.find((s) => s.slot_name === name);
+    if (slot === undefined || plan.create.includes(name)) {
+      copy.push(name);
+      continue;
+    }
+    const target = Math.min(want.lsn, replayed);
+    if (Number(slot.confirmed_flush_lsn ?? 0) < target && want.database) {
+      const perDb = targets.get(want.database) ?? new Map<string, number>();
+      perDb.set(name, target);
+      targets.set(want.database, perDb);
+    }
+  }
+  const report = ctx.slotAdvancer.schedule(targets);
+  for (const name of report.copy) if (!copy.includes(name)) copy.push(name);
+  return copy;
+}
+
+/**
+ * Creates, advances and drops slots so the server has what `desired` says (postgres.md §9). On a replica
+ * returns the logical slots to copy from the primary; `reload` applies a hot_standby_feedback change.
+ */
+export async function syncReplicationSlots(
+  ctx: PgContext,
+  desired: DesiredSlots,
+  reload: () => Promise<void>,
+): Promise<SlotSyncResult> {
+  if (
+    desired.hotStandbyFeedback !== undefined &&
+    desired.hotStandbyFeedback !== ctx.enforceHotStandbyFeedback
+  ) {
+    ctx.enforceHotStandbyFeedback = desired.hotStandbyFeedback;
+    await reload().catch((error) => ctx.logger.warn(`reload failed: ${errorMessage(error)}`));
+  }
+  const { existing, facts } = await readSlots(ctx);
+  const canAdvance = facts.version >= 110000;
+  const plan = planSlotChanges(existing, desired, { replica: facts.recovery, canAdvance });
   for (const name of plan.drop) {
     const slot = existing.find((s) => s.slot_name === name);
-    await inDatabase(ctx, slot?.database ?? undefined, (q) =>
-      q(
-        'SELECT pg_catalog.pg_drop_replication_slot(slot_name) FROM pg_catalog.pg_replication_slots WHERE slot_name = $1 AND NOT active',
-        [name],
-      ),
-    ).catch((error) => ctx.logger.error(`Failed to drop replication slot '${name}': ${errorMessage(error)}`));
+    await dropSlot(ctx, slot, name, plan.reasons[name]);
+    ctx.pendingLogicalSlots.delete(name);
   }
   for (const name of plan.create) {
     const want = desired.slots[name] as DesiredSlot;
-    try {
-      if (want.type === 'physical')
-        await ctx.query(
-          `SELECT pg_catalog.pg_create_physical_replication_slot($1, true)
-           WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_replication_slots WHERE slot_name = $1)`,
-          [name],
-        );
-      else if (recovery?.r) ctx.logger.debug(`logical slot ${name} is not created on a replica`);
-      else
-        await inDatabase(ctx, want.database, (q) =>
-          q(
-            `SELECT pg_catalog.pg_create_logical_replication_slot($1, $2)
-             WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_replication_slots WHERE slot_name = $1)`,
-            [name, want.plugin],
-          ),
-        );
-    } catch (error) {
-      ctx.logger.error(`Failed to create replication slot '${name}': ${errorMessage(error)}`);
-    }
+    if (want.type === 'logical' && facts.recovery) continue;
+    await createSlot(ctx, name, want);
   }
   for (const name of plan.advance) {
     const want = desired.slots[name] as DesiredSlot;
+    const lsn = formatLsn(want.lsn ?? 0);
     await inDatabase(ctx, want.type === 'logical' ? want.database : undefined, (q) =>
-      q('SELECT pg_catalog.pg_replication_slot_advance($1, $2::pg_lsn)', [name, formatLsn(want.lsn ?? 0)]),
+      q('SELECT pg_catalog.pg_replication_slot_advance($1, $2::pg_lsn)', [name, lsn]),
     ).catch((error) =>
-      ctx.logger.warn(`Failed to advance replication slot '${name}': ${errorMessage(error)}`),
+      ctx.logger.error(
+        `Error while advancing replication slot ${name} to position '${lsn}': ${errorMessage(error)}`,
+      ),
     );
   }
+  if (!facts.recovery) {
+    ctx.pendingLogicalSlots.clear();
+    ctx.forceReadinessCheck = false;
+    return { copy: [] };
+  }
+  const logical = existing.filter((s) => s.slot_type === 'logical' && !plan.drop.includes(s.slot_name));
+  if (ctx.forceReadinessCheck) {
+    for (const slot of logical)
+      if (!isIgnored({ ...slotView(slot) }, desired.ignore))
+        ctx.pendingLogicalSlots.set(slot.slot_name, null);
+    ctx.forceReadinessCheck = false;
+  }
+  const local = new Map(logical.map((s) => [s.slot_name, s.catalog_xmin ? Number(s.catalog_xmin) : null]));
+  await checkLogicalSlotsReadiness(ctx, desired.leader ?? null, desired.slotNameOnPrimary ?? null, local);
+  return { copy: replicaLogicalSlots(ctx, existing, desired, plan, Number(facts.replayed ?? 0)) };
+}
+
+function slotView(slot: ExistingSlot) {
+  return { name: slot.slot_name, type: slot.slot_type, database: slot.database, plugin: slot.plugin };
 }

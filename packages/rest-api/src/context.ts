@@ -1,7 +1,7 @@
 /** What every handler gets: the status source, the agent, response headers, access control, clock and logger. */
 import type { AgentCommands, Logger, PublishedStatus } from '@patroni/ha-core';
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AccessControl } from './access.js';
+import type { RestReply, RestRequest } from './exchange.js';
 import type { QueryParams } from './health.js';
 import type { ResponseHeaders } from './responses.js';
 import type { StatusSource } from './status-source.js';
@@ -21,8 +21,8 @@ export interface RoutedRequest {
   /** Path without the query string, as sent (`/replica`). */
   readonly path: string;
   readonly query: QueryParams;
-  readonly request: FastifyRequest;
-  readonly reply: FastifyReply;
+  readonly request: RestRequest;
+  readonly reply: RestReply;
 }
 
 export type Handler = (ctx: HandlerContext, req: RoutedRequest) => Promise<unknown> | unknown;

@@ -18,9 +18,7 @@ import { sendErrorPage, sendJson, sendText } from './responses.js';
 import { nodeViewOf } from './status-document.js';
 
 function bodyOf(req: RoutedRequest, optional: boolean) {
-  const raw = req.request.body;
-  const text = typeof raw === 'string' ? raw : Buffer.isBuffer(raw) ? raw.toString('utf8') : undefined;
-  return readJsonBody(req.request.headers['content-length'], text, optional);
+  return readJsonBody(req.request.headers['content-length'], req.request.body?.toString('utf8'), optional);
 }
 
 /** Runs the access check; returns true when the request may proceed (the refusal has been sent otherwise). */
@@ -29,7 +27,7 @@ export async function allowed(
   req: RoutedRequest,
   includeMembers = true,
 ): Promise<boolean> {
-  const socket = req.request.raw.socket;
+  const socket = req.request.socket;
   const refusal = await ctx.access.check({
     remoteAddress: socket.remoteAddress,
     authorization: req.request.headers.authorization,

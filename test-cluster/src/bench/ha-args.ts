@@ -18,7 +18,7 @@ export function parseHaArgs(argv: readonly string[]): HaBenchArgs | string {
   let profiles: ProfileName[] = ['fast', 'default'];
   let implementations: Implementation[] = ['python', 'ours'];
   let repeat = 1;
-  let idleS = 30;
+  let idleS = 60;
   let jsonFile: string | undefined;
   let keepDirs = false;
   for (let i = 0; i < argv.length; i++) {

@@ -115,8 +115,9 @@ async function measureIdle(
   etcdEndpoint: string,
   options: HaScenarioOptions,
 ): Promise<Partial<HaFigures>> {
-  // Let the post-bootstrap work (checkpoint, slot creation, first member updates) settle first.
-  await sleep(Math.max(5_000, options.timing.loopWait * 1000));
+  // Measure a daemon in its steady state: let the post-bootstrap work (checkpoint, slot creation, first
+  // member updates) and, for Node, the JIT warm-up settle first; the same wait for both implementations.
+  await sleep(Math.max(30_000, options.timing.loopWait * 3000));
   const pids = cluster.nodes.map((n) => n.process.pid);
   const before = pids.map(readProcUsage);
   const messagesBefore = await etcdReceivedMessages(etcdEndpoint);

@@ -19,34 +19,26 @@ const STALE_DIVERGENCE: KnownBug = {
   invariant: 7,
 };
 
-const STALE_TIMELINE_WINS: KnownBug = {
-  id: 'stale-timeline-wins-without-check-timeline',
+const FAILSAFE_PRIMARY_OUTLIVES_FORCED_FAILOVER: KnownBug = {
+  id: 'failsafe-primary-outlives-forced-failover',
   title:
-    'Patroni-compatible (check_timeline defaults off): a former primary restarted as a replica on an older timeline is "ahead" by LSN of the newer timeline\'s nodes, so they defer to it and it wins the race, discarding the newer timeline\'s acknowledged commits',
+    'suspected Patroni-compatible: while the primary rides out a DCS cut in failsafe mode, the operator forces a failover to a node missing from /failsafe; it promotes, and the old primary keeps acknowledging commits (its failsafe round never asks the new one) until it sees the new key, and those commits are lost. The simulator only excuses commits acknowledged before the forced promotion',
   invariant: 2,
 };
 
-const REWIND_AFTER_CRASHED_STOP: KnownBug = {
-  id: 'rewind-refused-after-crashed-demotion-stop',
+const DIVERGED_AFTER_FAILSAFE_REWIND: KnownBug = {
+  id: 'diverged-after-rewind-from-failsafe-primary',
   title:
-    'Patroni-compatible: PostgreSQL crashed during the stop before pg_rewind, pg_rewind refuses a target that was not shut down cleanly, the rewind is FAILED and the node stays a diverged replica (Patroni does the same unless remove_data_directory_on_rewind_failure); crash recovery before the rewind would fix it',
-  invariant: 7,
-};
-
-const NO_LEADER_AFTER_STORM: KnownBug = {
-  id: 'no-leader-after-fault-storm',
-  title:
-    'under investigation: after a 6-node fault storm with an operator failover written while the cluster had no leader, every node concludes "not the healthiest node" and nobody races (surfaced when the reaction-latency change moved cycle timing; the same seed was green before)',
+    'under investigation: during a switchover, replicas rewind from a keyless primary running in failsafe mode (injected as leader), then the old leader takes the key back; they start following it without a new divergence check (the rewind counts as executed) and never stream',
   invariant: 7,
 };
 
 /** Seed → the bug it reproduces (runs with the default 10 + 3 virtual minutes). */
 export const KNOWN_FAILING_SEEDS: ReadonlyMap<number, KnownBug> = new Map([
   [2398, STALE_DIVERGENCE],
-  [2609, STALE_TIMELINE_WINS],
-  [224, STALE_TIMELINE_WINS],
-  [212, REWIND_AFTER_CRASHED_STOP],
-  [1576, NO_LEADER_AFTER_STORM],
+  [311, FAILSAFE_PRIMARY_OUTLIVES_FORCED_FAILOVER],
+  [2605, FAILSAFE_PRIMARY_OUTLIVES_FORCED_FAILOVER],
+  [742, DIVERGED_AFTER_FAILSAFE_REWIND],
 ]);
 
 /** A bug found by the simulator and fixed; its seeds must stay green (sim.test.ts). */
@@ -92,6 +84,14 @@ const OPERATOR_FAILOVER = fixed(
   'operator-failover-interrupted-handover',
   'simulator: a manual failover whose old primary released the key without a clean, drained shutdown is the operator giving commits up (Patroni-compatible), not a handover',
 );
+const QUORUM_RACE_OUTSIDE_SYNC = fixed(
+  'quorum-race-defers-to-node-outside-sync',
+  'with quorum mode active the race compares only with /sync members (Patroni 4.x, ha-loop.md §7.2 step 9): a node outside /sync that is ahead (here one that may not race, missing from /failsafe) no longer stalls every voter',
+);
+const REWIND_AFTER_CRASHED_STOP = fixed(
+  'rewind-refused-after-crashed-stop',
+  'a pg_rewind refused because PostgreSQL crashed while the rewind stopped it leaves NEED once: single-user crash recovery runs first, then the rewind (Patroni marks it FAILED)',
+);
 const UNCLASSIFIED = fixed(
   'unclassified-before',
   'failed before this round of fixes (README Findings, unclassified); green since, cause not isolated',
@@ -120,6 +120,8 @@ export const FIXED_BUG_SEEDS: ReadonlyMap<number, FixedBug> = new Map([
   [1025, OPERATOR_FAILOVER],
   [2606, OPERATOR_FAILOVER],
   [3447, OPERATOR_FAILOVER],
+  [1576, QUORUM_RACE_OUTSIDE_SYNC],
+  [212, REWIND_AFTER_CRASHED_STOP],
   [1751, UNCLASSIFIED],
   [2015, UNCLASSIFIED],
   [2173, UNCLASSIFIED],

@@ -6,6 +6,7 @@ import {
   type PostgresPort,
   type PostgresQueryResult,
   type ReplicationConnection,
+  type SlotSyncResult,
   type StartOptions,
   type StopOptions,
   type StopResult,
@@ -148,10 +149,16 @@ export class SimPostgres implements PostgresPort {
     return this.command(async () => this.machine.removeDataDirectory(reason));
   }
 
-  syncReplicationSlots(desired: DesiredSlots): Promise<void> {
+  /** Logical slots are not simulated: a copy is never needed, and one asked for succeeds at once. */
+  syncReplicationSlots(desired: DesiredSlots): Promise<SlotSyncResult> {
     return this.gate.run(async () => {
       this.desiredSlots = desired;
+      return { copy: [] };
     });
+  }
+
+  async copyLogicalSlots(): Promise<OperationResult> {
+    return { ok: true };
   }
 
   setSynchronousStandbyNames(value: string | null): Promise<void> {

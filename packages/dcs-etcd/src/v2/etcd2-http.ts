@@ -29,6 +29,8 @@ export interface V2Node {
 export interface V2Body {
   readonly action?: string;
   readonly node?: V2Node;
+  /** The node before the change (watch events of `set`/`delete`...); absent when the key was new. */
+  readonly prevNode?: V2Node;
   readonly errorCode?: number;
   readonly message?: string;
   readonly index?: number;

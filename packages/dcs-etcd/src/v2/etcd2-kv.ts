@@ -13,7 +13,7 @@ import {
 } from '@patroni/ha-core';
 import type { RequestCounter } from '../request-counter.js';
 import { sleep } from '../request-plan.js';
-import type { Etcd2Http, V2Node, V2Response } from './etcd2-http.js';
+import type { Etcd2Http, V2Body, V2Node, V2Response } from './etcd2-http.js';
 
 const ERROR_KEY_NOT_FOUND = 100;
 const ERROR_EVENT_INDEX_CLEARED = 401;
@@ -40,6 +40,22 @@ export function leaderWatchIndex(modifiedIndex: number, etcdIndex: number | null
   return etcdIndex !== null && etcdIndex > modifiedIndex ? etcdIndex : modifiedIndex + 1;
 }
 
+/** Actions that create or remove a key; `set` creates only when there was no previous node. */
+const KEY_SET_ACTIONS = new Set(['create', 'delete', 'expire', 'compareAndDelete']);
+
+/**
+ * One event of a recursive wait on `dirKey` (absolute): does it add or remove a key directly under it?
+ * An event on the directory itself or above (a recursive delete of the cluster) counts too.
+ */
+export function changesKeySet(body: V2Body, dirKey: string): boolean {
+  const key = body.node?.key;
+  if (key === undefined) return true;
+  if (!key.startsWith(`${dirKey}/`)) return true;
+  if (key.slice(dirKey.length + 1).includes('/')) return false;
+  const action = body.action ?? '';
+  return KEY_SET_ACTIONS.has(action) || (action === 'set' && body.prevNode === undefined);
+}
+
 /**
  * `DcsKv` over the etcd v2 keys API (dcs.md §7.2). There are no sessions: ephemeral keys carry
  * `ttl=<ttl>` and are rewritten every cycle; conditions are prevExist/prevIndex/prevValue.
@@ -55,6 +71,8 @@ export class Etcd2Kv implements DcsKv {
   readonly #watchIndexes = new Map<string, { version: string; watchIndex: number }>();
   /** Ephemeral keys this agent wrote, with their values: "ending the session" deletes them. */
   readonly #ephemeral = new Map<string, string>();
+  /** `X-Etcd-Index` of the last cluster read: a key-set wait starts right after it. */
+  #lastReadIndex: number | null = null;
 
   constructor(http: Etcd2Http, basePath: string, timing: KvTiming, counter: RequestCounter, logger: Logger) {
     this.#http = http;
@@ -78,6 +96,7 @@ export class Etcd2Kv implements DcsKv {
       ...(options.consistent ? { quorum: 'true' } : {}),
     };
     const response = await this.#http.request('get', { method: 'GET', path: keysPath(this.#base), query });
+    if (response.etcdIndex !== null) this.#lastReadIndex = response.etcdIndex;
     if (response.status === 404 && response.body?.errorCode === ERROR_KEY_NOT_FOUND) return { nodes: [] };
     if (response.status !== 200 || !response.body?.node) {
       return this.#unexpected(response, 'read');
@@ -200,6 +219,46 @@ export class Etcd2Kv implements DcsKv {
     this.#logger.debug(`etcd: watch on ${key} answered HTTP ${outcome.status}`);
     await sleep(timeoutMs - (Date.now() - startedMs), signal);
     return false;
+  }
+
+  /**
+   * Long-polls the directory `prefix` (`wait=true&recursive=true`, the v2 long poll Patroni watches the leader
+   * with, on a directory) from just after the last read, until an event adds or removes a key directly under
+   * it; value updates (members rewrite their keys every cycle with their TTL) are stepped over, one poll each.
+   */
+  async watchKeySet(prefix: string, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    const deadlineMs = Date.now() + timeoutMs;
+    const dirKey = `${this.#base}/${prefix.replace(/\/+$/, '')}`;
+    let waitIndex = this.#lastReadIndex !== null ? this.#lastReadIndex + 1 : null;
+    for (;;) {
+      const remainingMs = deadlineMs - Date.now();
+      if (remainingMs < 1_000 || signal?.aborted) {
+        await sleep(remainingMs, signal);
+        return false;
+      }
+      const query: Record<string, string> = {
+        wait: 'true',
+        recursive: 'true',
+        ...(waitIndex !== null ? { waitIndex: String(waitIndex) } : {}),
+      };
+      const outcome = await this.#http.longPoll(
+        { method: 'GET', path: keysPath(dirKey), query },
+        remainingMs,
+        signal,
+      );
+      if (outcome === 'timeout') return false;
+      const body = outcome === 'error' ? null : outcome.body;
+      if (outcome !== 'error' && outcome.status === 200 && body !== null) {
+        if (changesKeySet(body, dirKey)) return true;
+        waitIndex = Math.max(body.node?.modifiedIndex ?? 0, waitIndex ?? 0) + 1;
+        continue;
+      }
+      // Events we missed (history cleared) may include a new member: wake the loop.
+      if (body?.errorCode === ERROR_EVENT_INDEX_CLEARED) return true;
+      if (outcome !== 'error') this.#logger.debug(`etcd: watch on ${dirKey} answered HTTP ${outcome.status}`);
+      await sleep(deadlineMs - Date.now(), signal);
+      return false;
+    }
   }
 
   setTiming(timing: KvTiming): void {

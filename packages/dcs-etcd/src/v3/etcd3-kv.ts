@@ -14,7 +14,7 @@ import type { ICompare, IRequestOp } from 'etcd3';
 import type { RequestCounter } from '../request-counter.js';
 import { sleep } from '../request-plan.js';
 import { LeaseKeepAlive } from './etcd3-keepalive.js';
-import { PrefixWatchCache } from './etcd3-prefix-cache.js';
+import { directChildren, PrefixWatchCache } from './etcd3-prefix-cache.js';
 import type { Etcd3Rpc } from './etcd3-rpc.js';
 import { watchKeyOnce } from './etcd3-streams.js';
 import { isLeaseNotFound } from './lease-not-found.js';
@@ -71,6 +71,8 @@ export class Etcd3Kv implements DcsKv {
   /** Progress requests in a row that went unanswered while a direct read then worked. */
   #unanswered = 0;
   #cacheEnabled: boolean;
+  /** The keys the last `readAll` returned: a key-set wait starts from what the caller last saw. */
+  #lastReadKeys: readonly string[] = [];
 
   constructor(
     rpc: Etcd3Rpc,
@@ -101,7 +103,7 @@ export class Etcd3Kv implements DcsKv {
   async readAll(options: { consistent: boolean }): Promise<KvSnapshot> {
     const deadlineMs = Date.now() + this.#timing.retryTimeoutMs;
     const cached = options.consistent ? null : await this.#confirmedCache();
-    if (cached !== null && cached !== 'unanswered') return cached;
+    if (cached !== null && cached !== 'unanswered') return this.#seen(cached);
     const budgetMs = Math.max(1, deadlineMs - Date.now());
     const response = await this.#rpc.call(
       'range',
@@ -128,14 +130,19 @@ export class Etcd3Kv implements DcsKv {
       this.#cacheEnabled = false;
     }
     // patronictl's consistent one-off reads neither start nor feed the cache.
-    if (!this.#cacheEnabled || options.consistent) return { nodes };
+    if (!this.#cacheEnabled || options.consistent) return this.#seen({ nodes });
     if (this.#cache.idle) {
       this.#counter.count('watch');
       void this.#cache.start(this.#rpc.client, nodes, response.header.revision);
     } else {
       this.#cache.adopt(nodes, response.header.revision);
     }
-    return { nodes };
+    return this.#seen({ nodes });
+  }
+
+  #seen(snapshot: KvSnapshot): KvSnapshot {
+    this.#lastReadKeys = snapshot.nodes.map((node) => node.key);
+    return snapshot;
   }
 
   /** The cached snapshot when the watch stream answered a progress request in time; else why not. */
@@ -298,6 +305,24 @@ export class Etcd3Kv implements DcsKv {
     // An unreachable etcd is not a change: wait out the rest of the timeout so the loop keeps its pace.
     if (outcome === 'error') await sleep(timeoutMs - (Date.now() - startedMs), signal);
     return false;
+  }
+
+  /**
+   * Waits on the cluster watch's stream (no request, no stream of its own) for a key directly under `prefix`
+   * to appear or vanish; a change since the last read counts at once, and so does a dropped cache. Without a
+   * cache (etcd < 3.4, etcd unreachable) it sleeps out the timeout, as KvDcs does for backends without it.
+   */
+  async watchKeySet(prefix: string, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    if (timeoutMs <= 0 || signal?.aborted) return false;
+    // A starting cache already applies events (it is ready once etcd confirms the watch).
+    if (this.#cache.idle) {
+      await sleep(timeoutMs, signal);
+      return false;
+    }
+    const seen = directChildren(this.#lastReadKeys, prefix);
+    const now = directChildren(this.#cache.keys(), prefix);
+    if (seen.size !== now.size || [...now].some((key) => !seen.has(key))) return true;
+    return this.#cache.waitForKeySetChange(prefix, timeoutMs, signal);
   }
 
   setTiming(timing: KvTiming): void {

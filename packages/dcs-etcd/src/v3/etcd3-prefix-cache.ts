@@ -10,6 +10,21 @@ type WatchStream = Awaited<ReturnType<Etcd3['watchClient']['watch']>>;
  */
 export type Freshness = 'fresh' | 'behind' | 'not-ready' | 'no-answer';
 
+/** What happened to a cached key; `dropped` (key null) when the cache itself was dropped. */
+export type CacheChange =
+  | { readonly kind: 'created' | 'updated' | 'deleted'; readonly key: string }
+  | { readonly kind: 'dropped'; readonly key: null };
+
+/** The keys directly under `prefix` (`members/pg1` for `members/`, not `members/pg1/x`). */
+export function directChildren(keys: Iterable<string>, prefix: string): Set<string> {
+  const children = new Set<string>();
+  for (const key of keys) {
+    if (key.startsWith(prefix) && key.length > prefix.length && !key.slice(prefix.length).includes('/'))
+      children.add(key);
+  }
+  return children;
+}
+
 const revisionOf = (version: KeyVersion | undefined) =>
   version !== undefined && /^\d+$/.test(version) ? BigInt(version) : -1n;
 
@@ -36,7 +51,7 @@ export class PrefixWatchCache {
   #state: 'idle' | 'starting' | 'ready' = 'idle';
   /** Bumped on every (re)start and drop: callbacks of an older stream are ignored. */
   #generation = 0;
-  #changeListeners = new Set<(key: string | null) => void>();
+  #changeListeners = new Set<(change: CacheChange) => void>();
   #progressWaiters = new Set<(revision: bigint | null) => void>();
   #completeUpTo = -1n;
 
@@ -57,6 +72,11 @@ export class PrefixWatchCache {
   snapshot(): KvSnapshot {
     const nodes = [...this.#nodes.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     return { nodes };
+  }
+
+  /** The cached keys. Only meaningful while ready. */
+  keys(): IterableIterator<string> {
+    return this.#nodes.keys();
   }
 
   /** The cached version of `key`; null when absent. Only meaningful while ready. */
@@ -122,6 +142,27 @@ export class PrefixWatchCache {
 
   /** Resolves true on the next event for `key` or when the cache is dropped; false on timeout or abort. */
   waitForChange(key: string, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    return this.#waitFor((change) => change.key === null || change.key === key, timeoutMs, signal);
+  }
+
+  /**
+   * Resolves true when a key directly under `prefix` is created or deleted (value updates do not count), or
+   * when the cache is dropped (a change may then go unseen); false on timeout or abort.
+   */
+  waitForKeySetChange(prefix: string, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    return this.#waitFor(
+      (change) =>
+        change.key === null || (change.kind !== 'updated' && directChildren([change.key], prefix).size > 0),
+      timeoutMs,
+      signal,
+    );
+  }
+
+  #waitFor(
+    matches: (change: CacheChange) => boolean,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<boolean> {
     return new Promise<boolean>((resolve) => {
       const finish = (changed: boolean) => {
         clearTimeout(timer);
@@ -129,8 +170,8 @@ export class PrefixWatchCache {
         this.#changeListeners.delete(listener);
         resolve(changed);
       };
-      const listener = (changedKey: string | null) => {
-        if (changedKey === null || changedKey === key) finish(true);
+      const listener = (change: CacheChange) => {
+        if (matches(change)) finish(true);
       };
       const onAbort = () => finish(false);
       const timer = setTimeout(() => finish(false), timeoutMs);
@@ -171,7 +212,7 @@ export class PrefixWatchCache {
     this.#stream = null;
     if (stream !== null) closeStream(stream);
     for (const waiter of [...this.#progressWaiters]) waiter(null);
-    for (const listener of [...this.#changeListeners]) listener(null);
+    for (const listener of [...this.#changeListeners]) listener({ kind: 'dropped', key: null });
   }
 
   #lost(generation: number, why: string): void {
@@ -223,7 +264,7 @@ export class PrefixWatchCache {
     if (current !== undefined && revisionOf(current.version) >= revision) return;
     if ((this.#deletedAt.get(node.key) ?? -1n) >= revision) return;
     this.#nodes.set(node.key, node);
-    this.#notify(node.key);
+    this.#notify({ kind: current === undefined ? 'created' : 'updated', key: node.key });
   }
 
   #delete(key: string, revision: bigint): void {
@@ -232,10 +273,10 @@ export class PrefixWatchCache {
     this.#deletedAt.set(key, revision);
     if (current === undefined) return;
     this.#nodes.delete(key);
-    this.#notify(key);
+    this.#notify({ kind: 'deleted', key });
   }
 
-  #notify(key: string): void {
-    for (const listener of [...this.#changeListeners]) listener(key);
+  #notify(change: CacheChange): void {
+    for (const listener of [...this.#changeListeners]) listener(change);
   }
 }

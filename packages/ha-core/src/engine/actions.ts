@@ -1,4 +1,4 @@
-import type { StartOptions, UpstreamMember } from '../ports/postgres.js';
+import type { DesiredSlot, StartOptions, UpstreamMember } from '../ports/postgres.js';
 
 /** How Postgres is stopped by an action: the port's StopOptions without the callback. */
 export interface StopSpec {
@@ -40,6 +40,13 @@ export type ActionWork =
     }
   | { readonly kind: 'crash-recovery' }
   | { readonly kind: 'rewind'; readonly leader: UpstreamMember; readonly removeDataOnFailure: boolean }
+  /** Copy logical slots' state files from `leader`: stops PostgreSQL and starts it as `start` (postgres.md §9.4). */
+  | {
+      readonly kind: 'copy-logical-slots';
+      readonly leader: UpstreamMember;
+      readonly slots: Readonly<Record<string, DesiredSlot>>;
+      readonly start: StartOptions;
+    }
   /** Stop immediately, remove the data directory, clone from `source`, start as replica of `start.upstream`. */
   | { readonly kind: 'reinitialize'; readonly source: UpstreamMember | null; readonly start: StartOptions };
 

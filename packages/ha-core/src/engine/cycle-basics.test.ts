@@ -20,7 +20,8 @@ const cases: DecisionCase[] = [
     name: 'healthy replica follows the leader',
     given: { me: 'pg2', cluster: threeNodes(), pg: pgReplica() },
     summary: 'no action. I am (pg2), a secondary, and following a leader (pg1)',
-    actions: ['pg.configure-follow pg1', 'pg.sync-slots []'],
+    // [4.x] member_slots_ttl (default 1800 s) keeps a slot for every other member on replicas too.
+    actions: ['pg.configure-follow pg1', 'pg.sync-slots [pg1,pg3]'],
   },
   {
     name: 'replica whose upstream changed restarts to follow it',

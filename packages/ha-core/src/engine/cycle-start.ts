@@ -55,13 +55,30 @@ function absorbRewind(ctx: Ctx): void {
   if (result.ok) {
     ctx.state.rewind = 'success';
     ctx.state.rewindExecuted = true;
-  } else if ((result.sourceUnavailable || result.cancelled) && ctx.input.rewindUsable) {
+  } else if (
+    (result.sourceUnavailable || result.cancelled || targetLeftUnclean(ctx)) &&
+    ctx.input.rewindUsable
+  ) {
     ctx.state.rewind = 'need';
     ctx.state.rewindExecuted = false;
   } else {
     ctx.state.rewind = 'failed';
     ctx.state.rewindExecuted = true;
   }
+}
+
+/** pg_control states of a data directory that was not shut down cleanly (postgres.md §7.5). */
+const UNCLEAN_STATES = ['in archive recovery', 'in production', 'shutting down', 'in crash recovery'];
+
+/**
+ * Not Patroni (which marks such a rewind FAILED and leaves the node diverged): PostgreSQL crashed while the
+ * rewind stopped it, so pg_rewind refused a target that was not shut down cleanly. Retry once after the
+ * single-user crash recovery the next cycle runs first (§8.3), as if PostgreSQL had been found stopped in
+ * that state (sim seed 212). A second failure after that recovery is FAILED.
+ */
+function targetLeftUnclean(ctx: Ctx): boolean {
+  const clusterState = ctx.pg.obs.controlData['Database cluster state'] ?? '';
+  return !ctx.pg.running && UNCLEAN_STATES.includes(clusterState) && ctx.state.crashRecoveryStartedMs === 0;
 }
 
 const ALIVE_STATES = ['running', 'starting', 'crashed'];

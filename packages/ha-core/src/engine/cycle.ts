@@ -1,4 +1,5 @@
 import { getMember, isUnlocked, leaderName } from '../model/cluster-queries.js';
+import type { DesiredSlot } from '../ports/postgres.js';
 import { bootstrap, FatalCycleError, postBootstrap } from './bootstrap.js';
 import { type Ctx, hasLock, isLeader, isPaused, log, makeContext, reloadCluster } from './context.js';
 import { absorbFinishedAction, loadSnapshot, trackPostgresState } from './cycle-start.js';
@@ -14,7 +15,7 @@ import { processUnhealthyCluster } from './race.js';
 import { handleStartingInstance, longActionInProgress, postRecover, recover } from './recover.js';
 import { triggerDivergenceCheck } from './rewind.js';
 import { scheduledRestart } from './scheduled-restart.js';
-import { desiredSlots } from './slots.js';
+import { startSlotCopy, syncSlots } from './slot-sync.js';
 import type { CycleInput, CycleOutcome } from './types.js';
 
 /**
@@ -109,8 +110,7 @@ function* cycleBody(ctx: Ctx): Step<string> {
     : yield* processHealthyCluster(ctx);
   const restart = yield* scheduledRestart(ctx);
   if (restart) summary = restart;
-  yield* slotsAndCallbacks(ctx);
-  return summary;
+  return (yield* slotsAndCallbacks(ctx)) ?? summary;
 }
 
 function* pauseBookkeeping(ctx: Ctx): Step<void> {
@@ -221,26 +221,19 @@ function* processHealthyCluster(ctx: Ctx): Step<string> {
   );
 }
 
-/** ha-loop.md §3 step 13. */
-function* slotsAndCallbacks(ctx: Ctx): Step<void> {
-  if ((ctx.startedAction && ctx.startedAction !== 'promote') || ctx.pg.starting || !ctx.pg.running) return;
+/** ha-loop.md §3 step 13; returns the summary when a logical slot copy started. */
+function* slotsAndCallbacks(ctx: Ctx): Step<string | null> {
+  if ((ctx.startedAction && ctx.startedAction !== 'promote') || ctx.pg.starting || !ctx.pg.running)
+    return null;
   const majorVersion = ctx.pg.obs.majorVersion;
+  let copy: Readonly<Record<string, DesiredSlot>> = {};
   if (ctx.config.postgresql.useSlots && majorVersion !== null && majorVersion >= 90400) {
-    const plan = desiredSlots({
-      me: ctx.me,
-      cluster: ctx.cluster,
-      config: ctx.config,
-      leader: hasLock(ctx),
-      nofailover: ctx.input.local.tags.nofailover,
-      nostream: ctx.input.local.tags.nostream,
-      majorVersion,
-    });
-    for (const problem of plan.problems) yield* log('error', problem);
-    yield* perform({ kind: 'pg.sync-slots', desired: plan.desired });
+    copy = yield* syncSlots(ctx, majorVersion);
   }
   if (!ctx.state.startCallbackDone) {
     if (!ctx.pg.primary && ctx.startedAction !== 'promote') triggerDivergenceCheck(ctx);
     yield* perform({ kind: 'callback', action: 'on_start', role: ctx.state.role });
     ctx.state.startCallbackDone = true;
   }
+  return yield* startSlotCopy(ctx, copy);
 }

@@ -5,6 +5,7 @@ import type {
   CallbackAction,
   DesiredSlots,
   OperationResult,
+  SlotSyncResult,
   StartOptions,
   StopResult,
   UpstreamMember,
@@ -118,7 +119,7 @@ export interface EffectResults {
   'pg.check-divergence': 'need' | 'not-need' | 'unknown';
   'pg.checkpoint': OperationResult;
   'pg.set-synchronous-standby-names': undefined;
-  'pg.sync-slots': undefined;
+  'pg.sync-slots': SlotSyncResult;
   'pg.remove-data-directory': OperationResult;
   callback: undefined;
   'watchdog.activate': boolean;

@@ -184,7 +184,9 @@ export function* manualFailoverWithoutLeader(ctx: Ctx, failover: Failover): Step
     return !(yield* isFailoverPossible(ctx, { excludeCandidate: Boolean(requested) }));
   }
   let candidates = memberCandidates(ctx).filter((c) => c.name !== failover.leader);
-  if (isSyncModeActive(ctx) && !isQuorumMode(ctx)) {
+  // [4.x] in every active sync mode, quorum included, compare only with /sync's members (§7.4 step 4; as in
+  // the automatic race, a node outside /sync that is ahead holds no acknowledged commit).
+  if (isSyncModeActive(ctx)) {
     candidates = candidates.filter((c) => syncMatches(ctx.cluster.sync, c.name, true));
   }
   return yield* isHealthiestAmong(ctx, candidates, false);

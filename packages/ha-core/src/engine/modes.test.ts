@@ -444,7 +444,8 @@ const slotCases: DecisionCase[] = [
         .withLeader('pg1')
         .withReplica('pg2')
         .withReplica('pg3', { tags: { replicatefrom: 'pg2' } })
-        .withReplica('pg4', { tags: { nostream: true } }),
+        .withReplica('pg4', { tags: { nostream: true } })
+        .withConfig({ member_slots_ttl: 0 }),
       pg: pgPrimary(),
       state: leaderState,
     },
@@ -458,7 +459,8 @@ const slotCases: DecisionCase[] = [
       cluster: aCluster()
         .withLeader('pg1')
         .withReplica('pg2')
-        .withReplica('pg3', { tags: { replicatefrom: 'pg2' } }),
+        .withReplica('pg3', { tags: { replicatefrom: 'pg2' } })
+        .withConfig({ member_slots_ttl: 0 }),
     },
     summary: 'no action. I am (pg2), a secondary, and following a leader (pg1)',
     includes: ['pg.sync-slots [pg3]'],
@@ -477,7 +479,7 @@ const slotCases: DecisionCase[] = [
     includes: ['pg.configure-follow pg2'],
   },
   {
-    name: 'permanent slots: physical on every node, logical copied only with a known position',
+    name: 'permanent slots: physical on every node, logical kept but copied only with a known position',
     given: {
       me: 'pg2',
       cluster: aCluster()
@@ -489,11 +491,13 @@ const slotCases: DecisionCase[] = [
             cdc: { type: 'logical', database: 'app', plugin: 'pgoutput' },
             pg2: { type: 'physical' },
           },
+          member_slots_ttl: 0,
         })
         .withStatus({ optime: LEADER_LSN, slots: { keep: 500 } }),
     },
     summary: 'no action. I am (pg2), a secondary, and following a leader (pg1)',
-    includes: ['pg.sync-slots [keep]'],
+    // cdc has no published position: kept if present, neither copied nor advanced.
+    includes: ['pg.sync-slots [cdc,keep]'],
   },
 ];
 

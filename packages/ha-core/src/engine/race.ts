@@ -75,8 +75,11 @@ export function* isHealthiestNode(ctx: Ctx): Step<boolean> {
     yield* log('info', `Not racing: I (${ctx.me}) am not in the failsafe topology`);
     return false;
   }
-  if (isSyncModeActive(ctx) && !isQuorumMode(ctx)) {
-    if (!syncMatches(ctx.cluster.sync, ctx.me, true)) return false;
+  if (isSyncModeActive(ctx)) {
+    // [4.x] in quorum mode a node outside /sync may race (it needs `quorum` votes), but in every sync mode only
+    // /sync's leader and standbys are compared with: a node outside them that is ahead holds no acknowledged
+    // commit, and deferring to it could leave the cluster without a leader (sim seed 1576).
+    if (!isQuorumMode(ctx) && !syncMatches(ctx.cluster.sync, ctx.me, true)) return false;
     candidates = candidates.filter((c) => syncMatches(ctx.cluster.sync, c.name, true));
   }
   return yield* isHealthiestAmong(ctx, candidates, true);

@@ -1,8 +1,8 @@
 import type { DynamicConfig } from '../config/types.js';
-import { getMember, leaderName } from '../model/cluster-queries.js';
 import { slotNameFromMemberName } from '../model/slot-name.js';
 import type { Cluster, MemberName } from '../model/types.js';
 import type { DesiredSlot, DesiredSlots } from '../ports/postgres.js';
+import { memberSlots } from './member-slots.js';
 
 /** What `desiredSlots` needs (ha-loop.md §13). */
 export interface SlotInput {
@@ -24,50 +24,48 @@ export interface SlotPlan {
   readonly problems: readonly string[];
 }
 
-/** Member slots: on the leader one per member streaming from it; elsewhere one per member cascading from me. */
-function memberSlots(input: SlotInput): Record<string, DesiredSlot> {
-  const slots: Record<string, DesiredSlot> = {};
-  const leader = leaderName(input.cluster);
-  for (const member of input.cluster.members) {
-    if (member.name === input.me || member.tags.nostream) continue;
-    const from = member.tags.replicatefrom;
-    const streamsFromMe = input.leader
-      ? !from || from === input.me || !getMember(input.cluster, from)
-      : from === input.me && member.name !== leader;
-    if (streamsFromMe) slots[slotNameFromMemberName(member.name)] = { type: 'physical' };
-  }
-  return slots;
-}
-
-/** Known position of a permanent slot: max(`/status.slots`, lsn of the member the slot is named after). */
+/**
+ * Known position of a permanent slot: max(`/status.slots`, for physical slots the lsn of the cascading
+ * member the slot is named after); null when unknown.
+ */
 function knownSlotLsn(input: SlotInput, name: string, physical: boolean): number | null {
   const published = input.cluster.status.slots?.[name];
-  let lsn = typeof published === 'number' ? published : null;
+  let lsn = typeof published === 'number' ? published : 0;
   if (physical) {
     for (const member of input.cluster.members) {
-      if (slotNameFromMemberName(member.name) === name && member.lsn > 0)
-        lsn = Math.max(lsn ?? 0, member.lsn);
+      if (member.tags.replicatefrom && slotNameFromMemberName(member.name) === name)
+        lsn = Math.max(lsn, member.lsn);
     }
   }
-  return lsn;
+  return lsn > 0 ? lsn : null;
+}
+
+/** A permanent physical slot is expected to be active only on the leader, unless a cascading member owns its name. */
+function permanentPhysicalSlot(input: SlotInput, name: string): DesiredSlot {
+  const cascading = input.cluster.members.some(
+    (m) => m.tags.replicatefrom && slotNameFromMemberName(m.name) === name,
+  );
+  const expectedActive = input.leader && !cascading;
+  const lsn = knownSlotLsn(input, name, true);
+  return lsn === null || expectedActive
+    ? { type: 'physical', expectedActive }
+    : { type: 'physical', expectedActive, lsn: lsn as DesiredSlot['lsn'] };
 }
 
 /** The slots this node should have (member + permanent), as the Postgres port reconciles them. */
 export function desiredSlots(input: SlotInput): SlotPlan {
-  const slots = memberSlots(input);
   const problems: string[] = [];
+  const slots = memberSlots(input, problems);
   const standby = input.config.standbyCluster !== null;
   const pg11 = input.majorVersion >= 110000;
   const own = slotNameFromMemberName(input.me);
   if (!input.nofailover) {
     for (const [name, slot] of Object.entries(input.config.permanentSlots)) {
       if (slot.type === 'physical') {
-        if (name === own || (!pg11 && !input.leader)) continue;
+        if (name === own || slots[name] || (!pg11 && !input.leader)) continue;
         if ((slot.clusterType === 'primary' && standby) || (slot.clusterType === 'standby' && !standby))
           continue;
-        const lsn = input.leader ? null : knownSlotLsn(input, name, true);
-        slots[name] =
-          lsn === null ? { type: 'physical' } : { type: 'physical', lsn: lsn as DesiredSlot['lsn'] };
+        slots[name] = permanentPhysicalSlot(input, name);
         continue;
       }
       if (standby || input.nostream) continue;
@@ -83,8 +81,9 @@ export function desiredSlots(input: SlotInput): SlotPlan {
         );
         continue;
       }
+      // On a replica a logical slot without a published position is kept (not dropped) but neither copied nor
+      // advanced: a leader that has not published yet must not cost replicas their copies.
       const lsn = input.leader ? null : knownSlotLsn(input, name, false);
-      if (!input.leader && lsn === null) continue;
       slots[name] = {
         type: 'logical',
         database: slot.database,

@@ -168,6 +168,8 @@ export class ActionRunner {
           await postgres.removeDataDirectory('pg_rewind failed');
         return fromOperation(rewound);
       }
+      case 'copy-logical-slots':
+        return fromOperation(await postgres.copyLogicalSlots(work.leader, work.slots, work.start, signal));
       case 'reinitialize': {
         await postgres.stop({ mode: 'immediate', checkpoint: false, timeoutMs: null });
         const removed = await postgres.removeDataDirectory('reinitialize');

@@ -149,8 +149,7 @@ async function executePostgres(ports: ExecutorPorts, effect: Effect): Promise<Ef
       await pg.setSynchronousStandbyNames(effect.value);
       return undefined;
     case 'pg.sync-slots':
-      await pg.syncReplicationSlots(effect.desired);
-      return undefined;
+      return pg.syncReplicationSlots(effect.desired);
     case 'pg.remove-data-directory':
       return pg.removeDataDirectory(effect.reason);
     case 'callback':

@@ -1,3 +1,4 @@
+export * from './cluster-json.js';
 export * from './cluster-queries.js';
 export * from './lsn.js';
 export * from './parse-cluster.js';

@@ -45,8 +45,21 @@ export interface PostgresPort {
   /** Moves or removes the data directory; only called when config or an operator allows it. */
   removeDataDirectory(reason: string): Promise<OperationResult>;
 
-  /** Reconcile physical/logical slots with what the HA logic wants on this node. */
-  syncReplicationSlots(desired: DesiredSlots): Promise<void>;
+  /**
+   * Reconcile physical/logical slots with what the HA logic wants on this node. On a replica it also reports
+   * the logical slots that must be copied from the primary (postgres.md §9.4).
+   */
+  syncReplicationSlots(desired: DesiredSlots): Promise<SlotSyncResult>;
+  /**
+   * PG ≥ 11 replica: copy the state files of `slots` from `leader` (postgres.md §9.4). Stops PostgreSQL,
+   * writes the slot directories and starts it again with `start`; nothing is stopped when no slot qualifies.
+   */
+  copyLogicalSlots(
+    leader: UpstreamMember,
+    slots: Readonly<Record<string, DesiredSlot>>,
+    start: StartOptions,
+    signal: AbortSignal,
+  ): Promise<OperationResult>;
   /** Set `synchronous_standby_names` (null removes it) and reload. */
   setSynchronousStandbyNames(value: string | null): Promise<void>;
 
@@ -222,8 +235,17 @@ export interface DesiredSlot {
   readonly type: 'physical' | 'logical';
   readonly database?: string;
   readonly plugin?: string;
-  /** Advance the slot to this position when it is behind (PG ≥ 11). */
+  /**
+   * Physical: advance the slot to this position when it is behind (PG ≥ 11, only slots not expected to be
+   * active). Logical on a replica: the leader's published position; a missing slot is copied, an existing
+   * one advanced asynchronously to min(lsn, replay LSN).
+   */
   readonly lsn?: Lsn;
+  /**
+   * [4.x] Physical: whether a walsender is expected to feed the slot (postgres.md §9.2); undefined: unknown.
+   * Only slots with `false` are subject to the xmin hygiene rule.
+   */
+  readonly expectedActive?: boolean;
 }
 
 export interface DesiredSlots {
@@ -232,4 +254,21 @@ export interface DesiredSlots {
   readonly ignore: readonly Readonly<Record<string, string>>[];
   /** Drop server slots that are neither desired nor ignored (false while paused). */
   readonly dropUnknown: boolean;
+  /**
+   * [4.x] Drop and recreate physical slots expected to be inactive that hold an `xmin` (the cluster has a
+   * leader and this node is that leader's replica or the primary itself).
+   */
+  readonly cleanInactivePhysical?: boolean;
+  /** Replica: the leader, for the readiness check of copied logical slots (postgres.md §9.4); null: none. */
+  readonly leader?: UpstreamMember | null;
+  /** This node's physical slot on the primary (cascading: the slot of the replica that connects us). */
+  readonly slotNameOnPrimary?: string | null;
+  /** Force `hot_standby_feedback = on` (this node, or one cascading from it, should hold logical slots). */
+  readonly hotStandbyFeedback?: boolean;
+}
+
+/** What `syncReplicationSlots` reports back. */
+export interface SlotSyncResult {
+  /** Logical slots to copy from the primary: missing here, or their advance found the WAL gone. */
+  readonly copy: readonly string[];
 }

@@ -14,6 +14,7 @@ import { parseCluster } from '../model/parse-cluster.js';
 import { serializeMemberData } from '../model/serialize.js';
 import { asLsn, type Cluster } from '../model/types.js';
 import type { DcsConformanceFixture, DcsConformanceFixtureFactory } from './conformance-fixture.js';
+import { describeKeySetWatch } from './conformance-key-set.js';
 
 export interface ConformanceAgent {
   readonly name: string;
@@ -361,6 +362,8 @@ export function runDcsConformance(name: string, makeFixture: DcsConformanceFixtu
       });
     });
 
+    describeKeySetWatch({ fixture: () => fixture, agent: (member) => agent(member), slackMs: slack });
+
     describe('unreachable store', () => {
       it('loadCluster, acquire and renew throw DcsUnavailableError within retry_timeout; other writes return false', async () => {
         const a = await agent('a');
@@ -382,6 +385,9 @@ export function runDcsConformance(name: string, makeFixture: DcsConformanceFixtu
         expect(await a.dcs.touchMember({ state: 'running' })).toBe(false);
         expect(Date.now() - started).toBeLessThanOrEqual(2 * limitMs);
         expect(await a.dcs.watch(cluster.leader?.version ?? null, 300)).toBe(false);
+        const keySetStarted = Date.now();
+        await a.kv.watchKeySet?.('members/', 300); // must not throw
+        expect(Date.now() - keySetStarted).toBeLessThanOrEqual(300 + slack());
         await fixture.restore();
         const back = await pollUntil(
           async () => {

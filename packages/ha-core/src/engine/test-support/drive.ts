@@ -141,6 +141,8 @@ function defaultResult(
       return 'unchanged';
     case 'pg.check-divergence':
       return 'not-need';
+    case 'pg.sync-slots':
+      return { copy: [] };
     case 'action.start':
       return { started: true };
     case 'dcs.acquire-leader':

@@ -9,6 +9,7 @@ import type {
   PostgresObservation,
   PostgresPort,
   PostgresState,
+  SlotSyncResult,
   StartOptions,
   StopOptions,
   StopResult,
@@ -252,10 +253,15 @@ export class MemoryPostgres implements PostgresPort {
     return OK;
   }
 
-  async syncReplicationSlots(desired: DesiredSlots): Promise<void> {
+  async syncReplicationSlots(desired: DesiredSlots): Promise<SlotSyncResult> {
     this.slotNames = Object.entries(desired.slots)
       .filter(([, slot]) => slot.type === 'physical')
       .map(([name]) => name);
+    return { copy: [] };
+  }
+
+  async copyLogicalSlots(): Promise<OperationResult> {
+    return { ok: true };
   }
 
   async setSynchronousStandbyNames(_value: string | null): Promise<void> {}
