@@ -19,7 +19,13 @@ beforeAll(async () => {
   root = await makeTempDir('pg-rewind-unclean');
   for (const name of ['old', 'new']) {
     const port = await freePort();
-    const pg = makeTestServer({ root: root.path, name, port, scope: 'unclean', logger: recordingLogger(logs) });
+    const pg = makeTestServer({
+      root: root.path,
+      name,
+      port,
+      scope: 'unclean',
+      logger: recordingLogger(logs),
+    });
     servers[name] = {
       pg,
       port,
@@ -47,7 +53,11 @@ describe('pg_rewind of a target that crashed', () => {
       ok: true,
     });
     expect(await old.pg.postBootstrap(signal())).toEqual({ ok: true });
-    await old.pg.syncReplicationSlots({ slots: { new: { type: 'physical' } }, ignore: [], dropUnknown: false });
+    await old.pg.syncReplicationSlots({
+      slots: { new: { type: 'physical' } },
+      ignore: [],
+      dropUnknown: false,
+    });
     await sqlOn(old.port, "CREATE TABLE t (v text); INSERT INTO t VALUES ('before')");
     expect(await fresh.pg.createReplica(old.upstream, signal())).toMatchObject({ ok: true });
     expect(
@@ -59,7 +69,11 @@ describe('pg_rewind of a target that crashed', () => {
       15_000,
     );
     expect(await fresh.pg.promote(10_000, signal())).toEqual({ ok: true });
-    await fresh.pg.syncReplicationSlots({ slots: { old: { type: 'physical' } }, ignore: [], dropUnknown: false });
+    await fresh.pg.syncReplicationSlots({
+      slots: { old: { type: 'physical' } },
+      ignore: [],
+      dropUnknown: false,
+    });
     expect(await fresh.pg.checkpoint()).toEqual({ ok: true });
 
     // The old primary writes on timeline 1 (a real divergence), then crashes mid-demotion.
