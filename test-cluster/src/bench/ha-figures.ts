@@ -29,6 +29,8 @@ export interface HaFigures {
   dcsRequestsPerSecPerAgent?: number;
   /** The writer's outage window (through HAProxy) around POST /switchover. */
   switchoverWriteOutageMs?: number;
+  /** POST /switchover → the candidate commits a transaction (polled directly every 10 ms, no HAProxy). */
+  switchoverNewPrimaryWritableMs?: number;
   /** POST /switchover → the old leader streams from the new one. */
   switchoverOldLeaderStreamsMs?: number;
   /** kill -9 of the leader (agent + PostgreSQL) → first acknowledged write through HAProxy. */
@@ -78,6 +80,14 @@ export const METRICS: readonly MetricSpec[] = [
   {
     key: 'switchoverWriteOutageMs',
     label: 'switchover: write outage',
+    unit: 's',
+    scale: 1e-3,
+    digits: 2,
+    target: '≤ 0.5x',
+  },
+  {
+    key: 'switchoverNewPrimaryWritableMs',
+    label: 'switchover: new primary takes writes',
     unit: 's',
     scale: 1e-3,
     digits: 2,

@@ -7,7 +7,7 @@ import {
   type PythonPatroniCluster,
   startPythonPatroniCluster,
 } from '../python-patroni/index.js';
-import { startWriter, type Writer, type WriterReport } from '../writer/index.js';
+import { startWriter, timeUntilWritable, type Writer, type WriterReport } from '../writer/index.js';
 import { allStreaming, elapsedUntil, nowMs, streamsFromLeader } from './cluster-probes.js';
 import { etcdReceivedMessages, leaseSecondsLeft, messageDelta, readLeaderKey } from './etcd-probe.js';
 import type { HaFigures, Implementation } from './ha-figures.js';
@@ -173,6 +173,15 @@ async function switchover(
   await waitForAcks(writer, 20, 30_000);
   marks.switchoverAtMs = nowMs();
   marks.acksAtSwitchover = writer.progress().acknowledged;
+  // The agents' part alone, as Patroni's own figure is taken: the candidate polled directly (HAProxy's check
+  // interval and its 1 s turn-around before retrying a refused server stay out of it).
+  const candidateWritable = timeUntilWritable(
+    cluster.node(candidate).connectionString,
+    Date.now() + timeoutMs,
+    {
+      pollMs: 10,
+    },
+  );
   const response = await fetch(`http://127.0.0.1:${cluster.node(leader).restPort}/switchover`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -181,6 +190,10 @@ async function switchover(
   });
   const text = await response.text();
   if (response.status !== 200) throw new Error(`POST /switchover answered ${response.status}: ${text}`);
+  const writable = await candidateWritable;
+  if (writable.writable) figures.switchoverNewPrimaryWritableMs = writable.elapsedMs;
+  else throw new Error(`${candidate} never took writes after the switchover: ${writable.lastError}`);
+  log(`switchover ${leader} -> ${candidate}: new primary takes writes after ${writable.elapsedMs} ms`);
   figures.switchoverOldLeaderStreamsMs = await elapsedUntil(
     `${leader} streams from ${candidate}`,
     marks.switchoverAtMs,
