@@ -55,9 +55,23 @@ export function processStartTime(pid: number): number | null {
 export function processExists(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  return !isZombie(pid);
+}
+
+/**
+ * An exited postmaster stays a zombie until its parent reaps it: it was re-parented (we launch it through a
+ * short-lived `sh`), and some container inits reap only every second or so. It has exited all the same.
+ */
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state === 'Z' || state === 'X';
+  } catch {
+    return false; // no procfs (not Linux) or already gone: kill(0) decided
   }
 }
 

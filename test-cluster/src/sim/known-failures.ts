@@ -12,13 +12,6 @@ export interface KnownBug {
   readonly invariant: InvariantId;
 }
 
-const STALE_DIVERGENCE: KnownBug = {
-  id: 'diverged-replica-same-upstream',
-  title:
-    'suspected Patroni-compatible: a running replica that streamed WAL its upstream later discarded (the upstream, same name, was rewound and promoted again) is never re-checked for divergence while the upstream name does not change, so it never streams again',
-  invariant: 7,
-};
-
 const FAILSAFE_PRIMARY_OUTLIVES_FORCED_FAILOVER: KnownBug = {
   id: 'failsafe-primary-outlives-forced-failover',
   title:
@@ -26,19 +19,17 @@ const FAILSAFE_PRIMARY_OUTLIVES_FORCED_FAILOVER: KnownBug = {
   invariant: 2,
 };
 
-const DIVERGED_AFTER_FAILSAFE_REWIND: KnownBug = {
-  id: 'diverged-after-rewind-from-failsafe-primary',
+const STALE_TIMELINE_WINS: KnownBug = {
+  id: 'stale-timeline-wins-without-check-timeline',
   title:
-    'under investigation: during a switchover, replicas rewind from a keyless primary running in failsafe mode (injected as leader), then the old leader takes the key back; they start following it without a new divergence check (the rewind counts as executed) and never stream',
-  invariant: 7,
+    "Patroni-compatible (check_timeline defaults off): a crashed former primary restarted as a replica on an older timeline is ahead by LSN of the newer timeline's voters (its unreplicated tail); in quorum mode it races from outside /sync on their votes and wins, losing commits acknowledged on the newer timeline. check_timeline: true prevents it",
+  invariant: 2,
 };
 
 /** Seed → the bug it reproduces (runs with the default 10 + 3 virtual minutes). */
 export const KNOWN_FAILING_SEEDS: ReadonlyMap<number, KnownBug> = new Map([
-  [2398, STALE_DIVERGENCE],
   [311, FAILSAFE_PRIMARY_OUTLIVES_FORCED_FAILOVER],
-  [2605, FAILSAFE_PRIMARY_OUTLIVES_FORCED_FAILOVER],
-  [742, DIVERGED_AFTER_FAILSAFE_REWIND],
+  [1019, STALE_TIMELINE_WINS],
 ]);
 
 /** A bug found by the simulator and fixed; its seeds must stay green (sim.test.ts). */
@@ -82,7 +73,7 @@ const FAILSAFE_DEADLOCK = fixed(
 );
 const OPERATOR_FAILOVER = fixed(
   'operator-failover-interrupted-handover',
-  'simulator: a manual failover whose old primary released the key without a clean, drained shutdown is the operator giving commits up (Patroni-compatible), not a handover',
+  'simulator: a manual failover to an async node (any node in quorum mode) is the operator giving up the commits the winner lacks and another node still has (Patroni-compatible), even when the old leader hands over: it checks only maximum_lag_on_failover',
 );
 const QUORUM_RACE_OUTSIDE_SYNC = fixed(
   'quorum-race-defers-to-node-outside-sync',
@@ -91,6 +82,10 @@ const QUORUM_RACE_OUTSIDE_SYNC = fixed(
 const REWIND_AFTER_CRASHED_STOP = fixed(
   'rewind-refused-after-crashed-stop',
   'a pg_rewind refused because PostgreSQL crashed while the rewind stopped it leaves NEED once: single-user crash recovery runs first, then the rewind (Patroni marks it FAILED)',
+);
+const LEADER_TIMELINE_BUMP = fixed(
+  'diverged-replica-same-upstream',
+  'Patroni 4.1.1 (#3457): a replica whose timeline is behind the one its unchanged leader publishes re-checks divergence (and rewinds) although primary_conninfo did not change',
 );
 const UNCLASSIFIED = fixed(
   'unclassified-before',
@@ -117,12 +112,14 @@ export const FIXED_BUG_SEEDS: ReadonlyMap<number, FixedBug> = new Map([
   [2309, FAILSAFE_DEADLOCK],
   [2972, FAILSAFE_DEADLOCK],
   [3033, FAILSAFE_DEADLOCK],
+  [21, OPERATOR_FAILOVER],
   [1025, OPERATOR_FAILOVER],
   [2606, OPERATOR_FAILOVER],
   [3447, OPERATOR_FAILOVER],
   [1576, QUORUM_RACE_OUTSIDE_SYNC],
   [212, REWIND_AFTER_CRASHED_STOP],
-  [1751, UNCLASSIFIED],
+  [1751, LEADER_TIMELINE_BUMP],
+  [2398, LEADER_TIMELINE_BUMP],
   [2015, UNCLASSIFIED],
   [2173, UNCLASSIFIED],
   [2268, UNCLASSIFIED],

@@ -9,12 +9,6 @@ import type { Trace } from './trace.js';
  * without CAS, `/config` as a merge-patch with CAS on the version just read.
  */
 export class Operator {
-  /**
-   * The last `failover` forced onto a cluster without a leader: promoting that candidate may lose commits
-   * only the dead primary (or a non-/sync standby) had, and Patroni lets the operator choose that.
-   */
-  forcedFailover: { readonly member: string; readonly atMs: number } | null = null;
-
   constructor(
     private readonly store: MemoryKvStore,
     private readonly prng: Prng,
@@ -71,7 +65,6 @@ export class Operator {
     }
     const member = this.prng.pick(candidates);
     this.store.write('failover', JSON.stringify({ member }));
-    this.forcedFailover = cluster.leader ? null : { member, atMs: this.trace.length };
     this.say(
       `failover {"member":"${member}"}${cluster.leader ? '' : ' (cluster has no leader: commits may be lost)'}`,
     );

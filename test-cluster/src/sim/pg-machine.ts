@@ -59,8 +59,6 @@ export class PgMachine {
   recovery: { readonly upstream: string | null } | null = null;
   inRecovery = false;
   controlState = '';
-  /** The last stop as primary drained WAL to every connected standby (walsenders exited normally). */
-  drainedAtShutdown = false;
   lastCheckpointLsn = 0;
   synchronousStandbyNames = '';
   /** Highest timeline whose history file this node has seen (PG picks the next free timeline above it). */
@@ -165,7 +163,6 @@ export class PgMachine {
     const epoch = this.epoch;
     const wasPrimary = !this.inRecovery && this.process === 'running';
     this.process = 'stopping';
-    this.drainedAtShutdown = false;
     this.streamingFrom = null;
     this.terminateSessions();
     if (mode === 'immediate') {
@@ -185,7 +182,6 @@ export class PgMachine {
       await onShutdownCheckpoint?.(record.startLsn);
       await this.waitForWalsenders(epoch);
       if (this.epoch !== epoch) return { ok: true, checkpointLsn };
-      this.drainedAtShutdown = true;
     } else {
       this.lastCheckpointLsn = this.wal.endLsn;
       this.controlState = 'shut down in recovery';

@@ -25,8 +25,6 @@ export interface KvObserver {
   elected(node: string, before: unknown): void;
   /** The store extended `node`'s hold on the leader key (a leader write landed, or a forced session refresh while holding it). */
   leaseRenewed(node: string): void;
-  /** `node` deleted the leader key (a release, as opposed to letting it expire). */
-  leaderReleased(node: string): void;
   /** `node` read the whole cluster successfully (the read reached it). */
   clusterRead(node: string, snapshot: KvSnapshot): void;
   /** `history` was written by `node`. */
@@ -104,11 +102,7 @@ export class SimKv implements DcsKv {
   }
 
   remove(key: string, condition?: KvCondition): Promise<boolean> {
-    return this.op('remove', async () => {
-      const removed = await this.inner.remove(key, condition);
-      if (removed && key === 'leader') this.observer.leaderReleased(this.node);
-      return removed;
-    });
+    return this.op('remove', () => this.inner.remove(key, condition));
   }
 
   removeAll(): Promise<void> {
@@ -137,6 +131,17 @@ export class SimKv implements DcsKv {
         return false;
       }
       return this.inner.watch(key, sinceVersion, timeoutMs, signal);
+    });
+  }
+
+  /** The leader's wait for a member key to appear or vanish, as etcd, ZooKeeper and Exhibitor offer it. */
+  watchKeySet(prefix: string, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    return this.gate.run(async () => {
+      if (this.network.dcsLink(this.node).kind !== 'ok' || !this.inner.watchKeySet) {
+        await this.scheduler.sleep(timeoutMs, signal);
+        return false;
+      }
+      return this.inner.watchKeySet(prefix, timeoutMs, signal);
     });
   }
 

@@ -82,12 +82,12 @@ export class Simulation {
   private lastPausedAtMs = Number.NEGATIVE_INFINITY;
   private configCache: { version: string; config: DynamicConfig } | null = null;
   private agentErrors = 0;
-  /** Acknowledged commits before this index were given up by an operator's forced failover (see Operator). */
+  /** Acknowledged commits before this index are not checked again (a loss is reported once). */
   private forgivenAcked = 0;
+  /** Acknowledged commits an operator's forced failover gave up: those its winner did not have. */
+  private readonly forgivenCommitIds = new Set<number>();
   /** A forced failover's candidate won: its promotion may lose commits by the operator's choice. */
   private forcedWinner: string | null = null;
-  /** The last leader key was deleted by its owner (since the last election), not left to expire. */
-  private leaderReleased = false;
 
   constructor(
     readonly seed: number,
@@ -129,15 +129,6 @@ export class Simulation {
             beforeElection: () => parseCluster(this.store.snapshot()),
             elected: (name, before) => this.onElection(name, before as Cluster),
             leaseRenewed: (name) => this.leaseRenewedAtMs.set(name, this.scheduler.nowMs),
-            // A handover only when the releasing primary wrote its shutdown checkpoint and either still drains
-            // WAL (the early release, which checked the candidate has the checkpoint) or drained it all; a
-            // release after a crash, an immediate stop or a drain cut short hands nothing over.
-            leaderReleased: (name) => {
-              const machine = this.world.machine(name);
-              this.leaderReleased =
-                machine?.controlState === 'shut down' &&
-                (machine.process === 'stopping' || machine.drainedAtShutdown);
-            },
             clusterRead: (name, snapshot) => this.lastReadPaused.set(name, this.pausedIn(snapshot)),
             historyWritten: (name, value) => this.onHistory(name, value),
           },
@@ -159,15 +150,21 @@ export class Simulation {
     this.world.onPromotion = (event) => {
       this.checker.checkPromotion(event);
       if (this.strict()) {
+        const machine = this.world.machine(event.node);
         if (this.forcedWinner === event.node) {
           this.forcedWinner = null;
-          this.forgivenAcked = this.client.acked.length;
+          // Given up: what the winner lacks while another node still has it. The commits the winner has stay
+          // protected, and one nobody has any more was lost before (still reported).
+          const others = [...this.world.machines.values()].filter((m) => m !== machine);
+          const given = this.protectedAcked().filter(
+            (c) => !machine?.wal.contains(c.ref) && others.some((m) => m.wal.contains(c.ref)),
+          );
+          for (const commit of given) this.forgivenCommitIds.add(commit.commitId);
           this.trace.add(
             'check',
-            `acknowledged commits so far given up by the operator's forced failover to ${event.node}`,
+            `${given.length} acknowledged commit(s) given up by the operator's forced failover to ${event.node}`,
           );
         }
-        const machine = this.world.machine(event.node);
         const acked = this.protectedAcked();
         const before = this.checker.violations.length;
         if (machine)
@@ -205,7 +202,9 @@ export class Simulation {
    * acknowledges nothing the cluster promised to keep.
    */
   private protectedAcked(): AckedCommit[] {
-    return this.client.acked.slice(this.forgivenAcked).filter((c) => c.byLeaseHolder);
+    return this.client.acked
+      .slice(this.forgivenAcked)
+      .filter((c) => c.byLeaseHolder && !this.forgivenCommitIds.has(c.commitId));
   }
 
   private strict(): boolean {
@@ -277,18 +276,17 @@ export class Simulation {
       `ELECTED leader (sync=${JSON.stringify(view.sync)} failover=${JSON.stringify(view.failover)} optime=${view.statusOptime} wal=${view.walEndLsn})`,
     );
     this.checker.checkElection(view);
-    // A manual failover the old leader did not hand over (the cluster had no leader when it was asked, the
-    // old leader's key expired instead of being released, or it released the key without a clean shutdown:
-    // crashed, stopped immediately, or was not running as primary) promotes the candidate as it is: the
-    // operator's choice in Patroni. Commits only other nodes had may go (a /sync standby of FIRST-n mode has
-    // them all).
+    // A manual failover (`/failover` names a member but no leader) to an async node, or to any node in
+    // quorum mode, promotes the candidate as it is: the operator's choice in Patroni (patronictl asks "Are
+    // you sure you want to failover to the asynchronous node"). Even when a live leader hands over, it checks
+    // only that the candidate is within maximum_lag_on_failover (ha.py get_failover_candidates: "in
+    // synchronous mode we allow failover (not switchover!) to async node"), so a candidate that was not
+    // streaming lacks the last commits. A /sync standby of FIRST-n mode has them all.
     const manual = view.failover?.member === name && !view.failover.leader;
-    const handedOver = this.operator.forcedFailover?.member !== name && this.leaderReleased;
     const inSync =
       view.sync?.leader === name.toLowerCase() || view.sync?.standbys.includes(name.toLowerCase());
-    if (manual && !handedOver && (view.synchronousMode === 'quorum' || !inSync)) this.forcedWinner = name;
-    this.leaderReleased = false;
-    this.operator.forcedFailover = null;
+    // Each election decides anew: a forced winner that never promoted excuses nothing later.
+    this.forcedWinner = manual && (view.synchronousMode === 'quorum' || !inSync) ? name : null;
   }
 
   private onHistory(name: string, value: string): void {

@@ -90,7 +90,13 @@ function* cycleBody(ctx: Ctx): Step<string> {
   if (ctx.input.action) return yield* longActionInProgress(ctx, ctx.input.action);
   const starting = yield* handleStartingInstance(ctx);
   if (starting) return starting;
-  if (ctx.state.bootstrapping) return yield* postBootstrap(ctx);
+  if (ctx.state.bootstrapping) {
+    const summary = yield* postBootstrap(ctx);
+    // Replicas woken by the new leader key clone at once: their slots must exist when they first stream, or
+    // the walreceiver waits out wal_retrieve_retry_interval (Patroni creates them a loop_wait later).
+    if (!ctx.state.bootstrapping && hasLock(ctx)) yield* slotsAndCallbacks(ctx);
+    return summary;
+  }
   if (ctx.state.recovering) {
     ctx.state.recovering = false;
     if (ctx.state.rewind !== 'need') {

@@ -48,5 +48,28 @@ export function* follow(ctx: Ctx, demoteReason: string, followReason: string, re
     ctx.state.role = role;
     if (wasReplicaOrStandbyLeader) yield* perform({ kind: 'callback', action: 'on_role_change', role });
   }
+  if (change === 'unchanged' && leaderTimelineAhead(ctx)) {
+    // [4.1.1] the same leader moved to a newer timeline (e.g. crash recovery, then promote, while this node
+    // was cut off from the DCS): primary_conninfo did not change, so nothing else re-checks divergence.
+    triggerDivergenceCheck(ctx);
+    if (!ctx.pg.starting) {
+      const rewindMessage = yield* handleRewindOrReinitialize(ctx);
+      if (rewindMessage) return rewindMessage;
+    }
+  }
   return followReason;
+}
+
+/** My replica timeline is known and older than the one the leader's member key publishes. */
+function leaderTimelineAhead(ctx: Ctx): boolean {
+  const query = ctx.pg.obs.query;
+  const mine = query?.inRecovery ? ctx.pg.timeline : null;
+  const leaderTimeline = ctx.cluster.leader?.member.data.timeline;
+  return (
+    typeof mine === 'number' &&
+    mine > 0 &&
+    typeof leaderTimeline === 'number' &&
+    Number.isInteger(leaderTimeline) &&
+    mine < leaderTimeline
+  );
 }
