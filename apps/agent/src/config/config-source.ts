@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { deepMerge, isTree, type Tree } from './deep-merge.js';
+import { parsePyYaml } from './py-yaml.js';
 
 /** Where the local configuration came from (config.md §1.2). */
 export type ConfigSource =
@@ -18,8 +18,7 @@ export type ReadResult =
 export function parseYamlMapping(text: string, label: string): { tree: Tree } | { problem: string } {
   let value: unknown;
   try {
-    // YAML 1.1 so `on`/`off`/`0640` read as PyYAML reads them.
-    value = parseYaml(text, { version: '1.1' });
+    value = parsePyYaml(text);
   } catch (error) {
     return { problem: `invalid config file ${label}: ${(error as Error).message.split('\n')[0]}` };
   }

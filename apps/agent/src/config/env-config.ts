@@ -1,6 +1,6 @@
 import { parseBoolish } from '@patroni/ha-core';
-import { parse as parseYaml } from 'yaml';
 import { isTree, type Tree } from './deep-merge.js';
+import { parsePyYaml } from './py-yaml.js';
 
 /** The tree built from `PATRONI_*` variables and the names it consumed (to remove from the environment). */
 export interface EnvConfig {
@@ -142,7 +142,7 @@ const DCS_SUFFIXES: Readonly<Record<string, 'str' | 'int' | 'list' | 'dict' | 'b
 
 function yamlOrNull(text: string): unknown {
   try {
-    return parseYaml(text, { version: '1.1' });
+    return parsePyYaml(text);
   } catch {
     return null;
   }

@@ -2,8 +2,8 @@ import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { parse as parseYaml } from 'yaml';
 import { deepMerge, isTree, type Tree } from '../../config/deep-merge.js';
+import { parsePyYaml } from '../../config/py-yaml.js';
 import { dumpYaml } from '../../config/yaml-dump.js';
 import { ctlError } from '../../errors.js';
 import type { CommandSpec, ParsedCommand } from '../args.js';
@@ -85,7 +85,7 @@ export function applyKeyValues(data: Tree, pairs: readonly string[]): Tree {
   for (const pair of pairs) {
     const at = pair.indexOf('=');
     if (pair === '' || at === -1) throw ctlError(`Invalid parameter setting ${pair}`);
-    const value: unknown = parseYaml(pair.slice(at + 1), { version: '1.1' }) ?? null;
+    const value: unknown = parsePyYaml(pair.slice(at + 1)) ?? null;
     setPath(changed, pair.slice(0, at).trim().split('.'), value, []);
   }
   return changed;
@@ -93,7 +93,7 @@ export function applyKeyValues(data: Tree, pairs: readonly string[]): Tree {
 
 async function readYamlSource(ctx: CtlContext, filename: string): Promise<Tree> {
   const text = filename === '-' ? await ctx.stdinText() : readFileSync(filename, 'utf8');
-  const value: unknown = parseYaml(text, { version: '1.1' });
+  const value: unknown = parsePyYaml(text);
   return isTree(value) ? value : {};
 }
 
@@ -113,7 +113,7 @@ async function editInEditor(ctx: CtlContext, before: string, clusterName: string
     writeFileSync(file, before);
     const code = await ctx.runEditor(editor, file);
     if (code !== 0) throw ctlError(`Editor exited with return code ${code}`);
-    const value: unknown = parseYaml(readFileSync(file, 'utf8'), { version: '1.1' });
+    const value: unknown = parsePyYaml(readFileSync(file, 'utf8'));
     return isTree(value) ? value : {};
   } finally {
     rmSync(dir, { recursive: true, force: true });
