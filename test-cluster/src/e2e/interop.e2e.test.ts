@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { pythonPatroniCommand } from '../python-patroni/index.js';
 import { ourAgentCommand } from './our-agent.js';
 import {
   Cleanups,
@@ -32,7 +33,7 @@ describe('interoperability: two of our agents and one Python Patroni 3.0.2 on on
 
   it('elect one leader, switch over to Python and fail over back to ours, both patronictls list it', async () => {
     const e2e = await startE2eCluster('interop', cleanups, {
-      agentCommand: (name) => (name === PYTHON_NODE ? ['patroni'] : ourAgentCommand()),
+      agentCommand: (name) => (name === PYTHON_NODE ? [pythonPatroniCommand('patroni')] : ourAgentCommand()),
     });
     const { cluster } = e2e;
     let leader = await cluster.waitForLeader();

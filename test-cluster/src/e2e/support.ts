@@ -11,6 +11,7 @@ import {
   type PythonPatroniCluster,
   type PythonPatroniClusterOptions,
   type PythonPatroniNode,
+  pythonPatroniCommand,
   startPythonPatroniCluster,
 } from '../python-patroni/index.js';
 import { startWriter, type Writer } from '../writer/index.js';
@@ -109,7 +110,7 @@ export async function startE2eCluster(
     primaryUrl,
     node: (name) => cluster.node(name),
     ctl: run([process.execPath, OUR_PATRONICTL_BIN]),
-    pyctl: run(['patronictl']),
+    pyctl: run([pythonPatroniCommand('patronictl')]),
   };
 }
 

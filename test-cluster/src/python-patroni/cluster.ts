@@ -16,6 +16,7 @@ import {
 } from './config.js';
 import { alivePids, createNode, type PythonPatroniNode } from './node.js';
 import { type CommandResult, patroniEnv, runPatronictl } from './patronictl.js';
+import { pythonPatroniCommand } from './python-commands.js';
 import {
   type ClusterMemberView,
   fetchClusterMembers,
@@ -110,7 +111,7 @@ export async function startPythonPatroniCluster(
       mode: 0o600,
     });
     const connectionString = `postgres://${superuserName}:${passwords.superuser}@127.0.0.1:${spec.pgPort}/postgres`;
-    const command = options.agentCommand?.(spec.name, nodes.length) ?? ['patroni'];
+    const command = options.agentCommand?.(spec.name, nodes.length) ?? [pythonPatroniCommand('patroni')];
     nodes.push(createNode({ ...spec, configFile, connectionString, command }));
   }
   return clusterHandle(options.scope, nodes, passwords, ctlConfigFile);

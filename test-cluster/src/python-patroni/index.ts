@@ -14,4 +14,5 @@ export {
 export type { PythonPatroniNode } from './node.js';
 export { isProcessAlive, livePostmasterPid } from './os-processes.js';
 export type { CommandResult } from './patronictl.js';
+export { pythonPatroniCommand } from './python-commands.js';
 export type { ClusterMemberView } from './rest.js';

@@ -3,6 +3,7 @@ import { type ManagedProcess, spawnManaged } from '@patroni/testkit';
 import { dataDirOf } from './config.js';
 import { isProcessAlive, killPostmasterGroup, livePostmasterPid, waitForExit } from './os-processes.js';
 import { patroniEnv } from './patronictl.js';
+import { pythonPatroniCommand } from './python-commands.js';
 
 /** One Python Patroni process and the PostgreSQL it manages. */
 export interface PythonPatroniNode {
@@ -46,7 +47,7 @@ export function createNode(layout: NodeLayout): PythonPatroniNode {
   const dataDir = dataDirOf(layout.nodeDir);
   const seenPids = new Set<number>();
   const launch = () => {
-    const [program = 'patroni', ...args] = layout.command;
+    const [program = pythonPatroniCommand('patroni'), ...args] = layout.command;
     const proc = spawnManaged(program, [...args, layout.configFile], {
       cwd: layout.nodeDir,
       env: patroniEnv(),

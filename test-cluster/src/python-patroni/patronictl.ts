@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { pythonPatroniCommand } from './python-commands.js';
 
 export interface CommandResult {
   /** null when the command was killed (timeout). */
@@ -18,7 +19,7 @@ export function runPatronictl(
 ): Promise<CommandResult> {
   return new Promise((resolve) => {
     const child = execFile(
-      'patronictl',
+      pythonPatroniCommand('patronictl'),
       ['-c', configFile, ...args],
       { env: options.env, timeout: options.timeoutMs ?? 60_000, maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => {
