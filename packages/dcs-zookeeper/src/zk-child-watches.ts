@@ -1,4 +1,5 @@
 import type { ZkNativeClient } from './native-client.js';
+import { waitForChange } from './wait-for-change.js';
 import { childrenWatchKey, type ZkConnection } from './zk-connection.js';
 import type { ZkRequests } from './zk-requests.js';
 
@@ -49,27 +50,17 @@ export class ZkChildWatches {
    */
   wait(path: string, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
     this.track(path);
-    return new Promise<boolean>((resolve) => {
-      const cleanups: (() => void)[] = [];
-      let settled = false;
-      const finish = (changed: boolean) => {
-        if (settled) return;
-        settled = true;
-        for (const cleanup of cleanups) cleanup();
-        if (changed) this.baselines.set(path, this.count(path));
-        resolve(changed);
-      };
-      const timer = setTimeout(() => finish(false), Math.max(0, timeoutMs));
-      cleanups.push(() => clearTimeout(timer));
-      if (signal !== undefined) {
-        if (signal.aborted) return finish(false);
-        const onAbort = () => finish(false);
-        signal.addEventListener('abort', onAbort, { once: true });
-        cleanups.push(() => signal.removeEventListener('abort', onAbort));
-      }
-      cleanups.push(this.connection.onPathEvent(childrenWatchKey(path), () => finish(true)));
-      cleanups.push(this.connection.onStateChange((event) => event !== 'connected' && finish(true)));
-      void this.arm(path).then((changed) => changed && finish(true));
+    const changed = waitForChange(timeoutMs, signal, [
+      (wake) => this.connection.onPathEvent(childrenWatchKey(path), wake),
+      (wake) => this.connection.onStateChange((event) => event !== 'connected' && wake()),
+      (wake) => {
+        void this.arm(path).then((armedChanged) => armedChanged && wake());
+        return undefined;
+      },
+    ]);
+    return changed.then((result) => {
+      if (result) this.baselines.set(path, this.count(path));
+      return result;
     });
   }
 

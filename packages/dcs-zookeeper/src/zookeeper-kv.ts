@@ -16,6 +16,7 @@ import { buildAcls } from './acl.js';
 import type { ZooKeeperConfig } from './config.js';
 import { longToString, type ZkNativeClient } from './native-client.js';
 import { ancestorsOf, isContainerKey, znodePath } from './paths.js';
+import { waitForChange } from './wait-for-change.js';
 import { ZkChildWatches } from './zk-child-watches.js';
 import { ZkConnection } from './zk-connection.js';
 import { type ZkRequests as Requests, ZkRequests, type ZnodeRead } from './zk-requests.js';
@@ -278,28 +279,15 @@ export class ZooKeeperKv implements DcsKv {
   ): Promise<boolean> {
     const path = znodePath(this.basePath, key);
     this.watchedPaths.add(path);
-    return new Promise<boolean>((resolve) => {
-      const cleanups: (() => void)[] = [];
-      let settled = false;
-      const finish = (changed: boolean) => {
-        if (settled) return;
-        settled = true;
-        for (const cleanup of cleanups) cleanup();
-        resolve(changed);
-      };
-      const timer = setTimeout(() => finish(false), Math.max(0, timeoutMs));
-      cleanups.push(() => clearTimeout(timer));
-      if (signal !== undefined) {
-        if (signal.aborted) return finish(false);
-        const onAbort = () => finish(false);
-        signal.addEventListener('abort', onAbort, { once: true });
-        cleanups.push(() => signal.removeEventListener('abort', onAbort));
-      }
-      cleanups.push(this.connection.onPathEvent(path, () => finish(true)));
+    return waitForChange(timeoutMs, signal, [
+      (wake) => this.connection.onPathEvent(path, wake),
       // A lost connection or session wakes the loop too (Patroni's session listener does the same).
-      cleanups.push(this.connection.onStateChange((event) => event !== 'connected' && finish(true)));
-      void this.armWatch(path, sinceVersion).then((changed) => changed && finish(true));
-    });
+      (wake) => this.connection.onStateChange((event) => event !== 'connected' && wake()),
+      (wake) => {
+        void this.armWatch(path, sinceVersion).then((changed) => changed && wake());
+        return undefined;
+      },
+    ]);
   }
 
   /** Arms a watch on `path`; true when it already changed after `sinceVersion` / since the last read. */

@@ -89,7 +89,7 @@ export async function startHaproxy(dir: string, backends: readonly HaproxyBacken
 }
 
 /** `show stat` over the stats socket: CSV, one row per proxy/server. */
-function showStat(socketPath: string): Promise<string> {
+export function showStat(socketPath: string): Promise<string> {
   return new Promise((resolve, reject) => {
     let text = '';
     const socket = connect(socketPath);

@@ -5,10 +5,9 @@
 // partition cuts, so the test sees what a client next to every member would see.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { type ManagedProcess, spawnManaged, waitUntil } from '@patroni/testkit';
-import { serversSettled } from '../harness/haproxy.js';
+import { serversSettled, showStat } from '../harness/haproxy.js';
 import type { NetnsHost, NetnsTopology } from './topology.js';
 
 export const PG_PORT = 5432;
@@ -116,17 +115,6 @@ export async function startClientProxy(
 function onlyProxy(csv: string, proxyName: string): string {
   const [header = '', ...rows] = csv.trim().split('\n');
   return [header, ...rows.filter((row) => row.startsWith(`${proxyName},`))].join('\n');
-}
-
-function showStat(socketPath: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    const socket = connect(socketPath);
-    socket.on('connect', () => socket.write('show stat\n'));
-    socket.on('data', (chunk) => (text += chunk.toString()));
-    socket.on('end', () => resolve(text));
-    socket.on('error', reject);
-  });
 }
 
 export interface UnixHttpAnswer {
