@@ -2,42 +2,21 @@
 // package): the dynamic config, the users, a server on a free port in a temp dir, and a one-shot query.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DynamicConfig, Logger } from '@patroni/ha-core';
+import { type DynamicConfig, defaultDynamicConfig, type Logger } from '@patroni/ha-core';
 import { postgresBinDir } from '@patroni/testkit';
 import pg from 'pg';
 import { parseBootstrapConfig, parsePostgresqlConfig } from './config.js';
 import { createPostgres } from './index.js';
 import type { PostgresManager } from './postgres-manager.js';
 
+/** Patroni's defaults, with pg_rewind on and the parameters the slot tests need. */
 export const TEST_DYNAMIC: DynamicConfig = {
-  ttlMs: 30_000,
-  loopWaitMs: 10_000,
-  retryTimeoutMs: 10_000,
-  maximumLagOnFailoverBytes: 1048576,
-  maximumLagOnSyncnodeBytes: -1,
-  maxTimelinesHistory: 0,
-  primaryStartTimeoutMs: 300_000,
-  primaryStopTimeoutMs: 0,
-  synchronousMode: 'off',
-  synchronousModeStrict: false,
-  synchronousNodeCount: 1,
-  failsafeMode: false,
-  checkTimeline: false,
-  paused: false,
-  memberSlotsTtlMs: 1_800_000,
-  standbyCluster: null,
-  permanentSlots: {},
-  ignoreSlots: [],
+  ...defaultDynamicConfig(),
   postgresql: {
-    useSlots: true,
+    ...defaultDynamicConfig().postgresql,
     usePgRewind: true,
     parameters: { wal_level: 'logical', max_connections: 30 },
-    pgHba: null,
-    pgIdent: null,
-    recoveryConf: {},
-    other: {},
   },
-  raw: {},
 };
 
 export const TEST_AUTH = {

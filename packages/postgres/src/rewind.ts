@@ -267,8 +267,11 @@ export async function rewind(
   if (config === null) return { ok: false, error: `leader ${leader.name} has no conn_url` };
   const stopped = await stopPostgres(ctx, { mode: 'fast', checkpoint: false, timeoutMs: null });
   if (!stopped.ok) return { ok: false, error: `could not stop postgres before rewind: ${stopped.error}` };
-  const clean = await ensureCleanShutdown(ctx, signal);
-  if (!clean.ok) return clean;
+  // The stop already read pg_control: a checkpoint LSN means a clean shutdown, nothing more to check.
+  if (stopped.checkpointLsn === null) {
+    const clean = await ensureCleanShutdown(ctx, signal);
+    if (!clean.ok) return clean;
+  }
   try {
     const notReady = await ensureSourceCheckpoint(ctx, leader, config);
     if (notReady) return { ok: false, error: notReady, sourceUnavailable: true };
