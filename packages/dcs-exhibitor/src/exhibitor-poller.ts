@@ -1,5 +1,6 @@
 import type { Logger } from '@patroni/ha-core';
 import { z } from 'zod';
+import { httpGet } from './http-get.js';
 
 /** Patroni's timeout for one `cluster/list` request. */
 export const POLL_TIMEOUT_MS = 3_100;
@@ -60,9 +61,9 @@ export class ExhibitorPoller {
   private async ask(host: string): Promise<z.infer<typeof clusterListSchema> | null> {
     const url = `http://${host}:${this.options.port}/exhibitor/v1/cluster/list`;
     try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(POLL_TIMEOUT_MS) });
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      const parsed = clusterListSchema.safeParse(await response.json());
+      const response = await httpGet(url, POLL_TIMEOUT_MS);
+      if (response.status < 200 || response.status > 299) throw new Error(`HTTP ${response.status}`);
+      const parsed = clusterListSchema.safeParse(JSON.parse(response.body));
       if (!parsed.success)
         throw new Error(`unexpected answer: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
       return parsed.data;

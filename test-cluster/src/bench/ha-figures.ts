@@ -41,6 +41,11 @@ export interface HaFigures {
   killLeaderKeyGoneMs?: number;
   /** killToWritableMs − killLeaderKeyGoneMs: what the implementation adds after the lease is gone. */
   killWritableAfterKeyGoneMs?: number;
+  /**
+   * The leader key gone → a surviving member commits a transaction (both polled directly every 10 ms from
+   * then on): what the agents add after the lease expired, HAProxy's check phase left out.
+   */
+  killWritableAfterKeyGoneDirectMs?: number;
   /** Restart of the killed node → it streams from the new leader. */
   rejoinStreamsMs?: number;
   /** Acknowledged writes missing at the end (async replication: a kill -9 may lose some). */
@@ -125,6 +130,14 @@ export const METRICS: readonly MetricSpec[] = [
     scale: 1e-3,
     digits: 2,
     target: '≤ 1x',
+  },
+  {
+    key: 'killWritableAfterKeyGoneDirectMs',
+    label: 'kill -9: takes writes after key gone (direct)',
+    unit: 's',
+    scale: 1e-3,
+    digits: 2,
+    target: '≤ 0.5x',
   },
   {
     key: 'rejoinStreamsMs',

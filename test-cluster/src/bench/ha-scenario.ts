@@ -232,11 +232,40 @@ async function killLeader(
     timeoutMs,
     20,
   );
+  const keyGoneAtMs = killAtMs + figures.killLeaderKeyGoneMs;
+  const survivors = cluster.nodes.filter((n) => n.name !== leader).map((n) => n.connectionString);
+  const writableAtMs = await firstWritable(survivors, timeoutMs);
+  figures.killWritableAfterKeyGoneDirectMs = writableAtMs - keyGoneAtMs;
   await waitForAcks(writer, 20, timeoutMs);
+  log(
+    `kill -9 ${leader}: a survivor takes writes ${Math.round(figures.killWritableAfterKeyGoneDirectMs)} ms after the key went`,
+  );
   log(
     `kill -9 ${leader}: leader key gone after ${Math.round(figures.killLeaderKeyGoneMs)} ms (lease had ${leaseLeftS ?? '?'} s)`,
   );
   return leader;
+}
+
+/** When the first of `connectionStrings` commits a transaction (each polled every 10 ms), on nowMs()'s clock. */
+async function firstWritable(connectionStrings: readonly string[], timeoutMs: number): Promise<number> {
+  const stop = new AbortController();
+  const deadline = Date.now() + timeoutMs;
+  try {
+    return await Promise.any(
+      connectionStrings.map(async (connectionString) => {
+        const result = await timeUntilWritable(connectionString, deadline, {
+          pollMs: 10,
+          signal: stop.signal,
+        });
+        if (!result.writable) throw new Error(result.lastError);
+        return nowMs();
+      }),
+    );
+  } catch {
+    throw new Error('no surviving member took writes after the leader key expired');
+  } finally {
+    stop.abort();
+  }
 }
 
 /** Stops the writer; derives the switchover and kill outage windows from its report and counts lost writes. */

@@ -13,11 +13,17 @@ export type WritableResult =
 export async function timeUntilWritable(
   connectionString: string,
   deadlineMs: number,
-  options: { pollMs?: number; connectTimeoutMs?: number; statementTimeoutMs?: number } = {},
+  options: {
+    pollMs?: number;
+    connectTimeoutMs?: number;
+    statementTimeoutMs?: number;
+    /** Stops polling (the result then says not writable). */
+    signal?: AbortSignal;
+  } = {},
 ): Promise<WritableResult> {
   const startedMs = Date.now();
   let lastError = 'no attempt made before the deadline';
-  while (Date.now() <= deadlineMs) {
+  while (Date.now() <= deadlineMs && !options.signal?.aborted) {
     const remainingMs = Math.max(100, deadlineMs - Date.now());
     let client: PgClient | undefined;
     try {

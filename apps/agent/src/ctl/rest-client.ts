@@ -9,9 +9,19 @@ export interface RestResponse {
   readonly body: string;
 }
 
-/** Calls members' REST APIs (patronictl.md §1.4). Rejects on connection errors. */
+/**
+ * Calls members' REST APIs (patronictl.md §1.4; the agent's own peer requests too). Rejects on connection
+ * errors and when `signal` aborts. node:http rather than `fetch`: the global fetch loads undici (+2 MiB heap
+ * in a daemon that otherwise never needs it).
+ */
 export interface RestClient {
-  request(apiUrl: string, method: string, endpoint: string, body?: unknown): Promise<RestResponse>;
+  request(
+    apiUrl: string,
+    method: string,
+    endpoint: string,
+    body?: unknown,
+    signal?: AbortSignal,
+  ): Promise<RestResponse>;
 }
 
 /** `<scheme>://<host:port of api_url>/<endpoint>`. */
@@ -36,7 +46,7 @@ function tlsOptions(settings: CtlSettings) {
 /** HTTP(S) with basic auth, TLS and the User-Agent from the `ctl` settings; JSON bodies compact. */
 export function httpRestClient(settings: CtlSettings): RestClient {
   return {
-    request(apiUrl, method, endpoint, body) {
+    request(apiUrl, method, endpoint, body, signal) {
       const url = endpointUrl(apiUrl, endpoint);
       const payload = body === undefined ? undefined : JSON.stringify(body);
       const headers: Record<string, string> = {
@@ -48,7 +58,8 @@ export function httpRestClient(settings: CtlSettings): RestClient {
       const secure = url.protocol === 'https:';
       const send = secure ? httpsRequest : httpRequest;
       return new Promise<RestResponse>((resolve, reject) => {
-        const req = send(url, { method, headers, ...(secure ? tlsOptions(settings) : {}) }, (res) => {
+        const options = { method, headers, ...(signal ? { signal } : {}) };
+        const req = send(url, { ...options, ...(secure ? tlsOptions(settings) : {}) }, (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (chunk: Buffer) => chunks.push(chunk));
           res.on('end', () =>

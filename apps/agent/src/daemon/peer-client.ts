@@ -1,40 +1,25 @@
 import type { FailsafeHeartbeat, PeerClient } from '@patroni/ha-core';
+import type { RestClient } from '../ctl/rest-client.js';
 
-export interface PeerClientOptions {
-  /** REST API credentials other members expect on unsafe endpoints (POST /failsafe). */
-  readonly auth: { readonly username: string; readonly password: string } | null;
-}
-
-/** Other members' REST APIs over HTTP (ha-loop.md §14.1, §9). Timeouts come in as the caller's AbortSignal. */
-export function createPeerClient(options: PeerClientOptions): PeerClient {
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (options.auth) {
-    const token = Buffer.from(`${options.auth.username}:${options.auth.password}`).toString('base64');
-    headers.authorization = `Basic ${token}`;
-  }
+/**
+ * Other members' REST APIs (ha-loop.md §14.1, §9) through the same client and TLS/auth settings patronictl
+ * uses, as Patroni's own peer requests do. Timeouts come in as the caller's AbortSignal.
+ */
+export function createPeerClient(rest: RestClient): PeerClient {
   return {
     async fetchStatus(apiUrl, signal) {
       try {
-        const response = await fetch(apiUrl, { signal });
-        if (response.status !== 200) {
-          await response.body?.cancel();
-          return null;
-        }
-        return await response.json();
+        // The member's api_url itself (normally `.../patroni`), as Patroni requests it.
+        const response = await rest.request(apiUrl, 'GET', new URL(apiUrl).pathname, undefined, signal);
+        return response.status === 200 ? JSON.parse(response.body) : null;
       } catch {
         return null;
       }
     },
     async postFailsafe(apiUrl: string, payload: FailsafeHeartbeat, signal: AbortSignal) {
       try {
-        const url = new URL('/failsafe', apiUrl);
-        const response = await fetch(url, {
-          method: 'POST',
-          signal,
-          headers,
-          body: JSON.stringify(payload),
-        });
-        return response.status === 200 && (await response.text()) === 'Accepted';
+        const response = await rest.request(apiUrl, 'POST', 'failsafe', payload, signal);
+        return response.status === 200 && response.body === 'Accepted';
       } catch {
         return false;
       }

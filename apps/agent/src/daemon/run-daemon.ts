@@ -10,6 +10,7 @@ import {
 import { createPostgres, type PostgresqlConfig, parseBootstrapConfig } from '@patroni/postgres';
 import { createRestApi, parseRestApiConfig } from '@patroni/rest-api';
 import type { AgentConfig } from '../config/index.js';
+import { httpRestClient } from '../ctl/rest-client.js';
 import { loadDcsFactory } from '../dcs-loader.js';
 import type { AgentLogger } from '../logging/logger.js';
 import { createAgentCommands } from './agent-commands.js';
@@ -55,8 +56,10 @@ export async function runDaemon(config: DaemonConfig, deps: DaemonDeps): Promise
     logger: logger.child('patroni.dcs'),
   });
 
+  // Peer requests use the ctl section's TLS settings and the REST API's own credentials (POST /failsafe).
+  const peerRest = httpRestClient({ ...config.ctl, auth: restapi.authentication });
   const existing = await loadClusterOnce(dcs);
-  if (existing && (await nameInUse(existing, config.name))) {
+  if (existing && (await nameInUse(existing, config.name, peerRest))) {
     logger.critical(`Can't start; there is already a node named '${config.name}' running`);
     await dcs.close({ keepSession: true });
     return 1;
@@ -71,7 +74,7 @@ export async function runDaemon(config: DaemonConfig, deps: DaemonDeps): Promise
     // The loop already parsed and validated /config: hand its result over instead of parsing it again.
     dynamicConfig: () => loop?.getDynamicConfig() ?? bootstrap.config,
   });
-  const peers = createPeerClient({ auth: restapi.authentication });
+  const peers = createPeerClient(peerRest);
   const haLoop = new HaLoop({
     dcs,
     postgres,

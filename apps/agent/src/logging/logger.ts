@@ -1,5 +1,4 @@
 import type { Logger } from '@patroni/ha-core';
-import { pino } from 'pino';
 import type { LogLevelName, LogSettings } from '../config/agent-config.js';
 import { formatLine, type LogEvent } from './line-format.js';
 import { interpolate } from './python-format.js';
@@ -26,20 +25,13 @@ export interface LoggingOptions {
   readonly now?: () => number;
 }
 
-const PINO_LEVEL: Record<LogLevelName, string> = {
-  DEBUG: 'debug',
-  INFO: 'info',
-  WARNING: 'warn',
-  ERROR: 'error',
-  CRITICAL: 'fatal',
-};
-/** pino level number → Python level name and number. */
-const PYTHON_LEVEL: Record<number, [string, number]> = {
-  20: ['DEBUG', 10],
-  30: ['INFO', 20],
-  40: ['WARNING', 30],
-  50: ['ERROR', 40],
-  60: ['CRITICAL', 50],
+/** Python's level numbers: a message is written when its number reaches the logger's level. */
+const LEVEL_NUMBER: Record<LogLevelName, number> = {
+  DEBUG: 10,
+  INFO: 20,
+  WARNING: 30,
+  ERROR: 40,
+  CRITICAL: 50,
 };
 
 const HEARTBEAT = /^(PAUSE: )?no action\. /;
@@ -57,72 +49,68 @@ export function levelFor(name: string, settings: Pick<LogSettings, 'level' | 'lo
   return settings.level;
 }
 
-interface PinoLine {
-  level: number;
-  time: number;
-  name?: string;
-  msg?: string;
-  traceback?: string;
+/** Writes events as Patroni's plain or json lines; repeated heartbeat lines are dropped when asked. */
+class PatroniLineWriter {
+  #lastHeartbeat: string | null = null;
+
+  constructor(
+    private readonly settings: LogSettings,
+    private readonly sink: LogSink,
+  ) {}
+
+  write(event: LogEvent): void {
+    if (this.settings.deduplicateHeartbeatLogs) {
+      if (HEARTBEAT.test(event.message)) {
+        if (event.message === this.#lastHeartbeat) return;
+        this.#lastHeartbeat = event.message;
+      } else this.#lastHeartbeat = null;
+    }
+    this.sink.write(formatLine(event, this.settings));
+  }
 }
 
-/** Turns pino's JSON lines into Patroni's plain or json lines and writes them to the sink. */
-function patroniDestination(settings: LogSettings, sink: LogSink) {
-  let lastHeartbeat: string | null = null;
-  return {
-    write(json: string): void {
-      const line = JSON.parse(json) as PinoLine;
-      const message = line.msg ?? '';
-      if (settings.deduplicateHeartbeatLogs) {
-        if (HEARTBEAT.test(message)) {
-          if (message === lastHeartbeat) return;
-          lastHeartbeat = message;
-        } else lastHeartbeat = null;
-      }
-      const [levelName, levelNo] = PYTHON_LEVEL[line.level] ?? ['INFO', 20];
-      const event: LogEvent = {
-        time: new Date(line.time),
-        levelName,
-        levelNo,
-        loggerName: line.name ?? 'patroni',
-        message,
-        traceback: line.traceback ?? null,
-      };
-      sink.write(formatLine(event, settings));
-    },
-  };
-}
-
-function wrap(logger: pino.Logger, name: string, settings: LogSettings): AgentLogger {
-  const level = levelFor(name, settings);
-  const showTraceback = settings.tracebackLevel === 'ERROR' || level === 'DEBUG';
+function makeLogger(
+  name: string,
+  settings: LogSettings,
+  writer: PatroniLineWriter,
+  now: () => number,
+): AgentLogger {
+  const threshold = LEVEL_NUMBER[levelFor(name, settings)];
+  const showTraceback = settings.tracebackLevel === 'ERROR' || threshold === LEVEL_NUMBER.DEBUG;
   const emit =
-    (method: 'debug' | 'info' | 'warn' | 'error' | 'fatal') =>
+    (levelName: LogLevelName) =>
     (message: string, ...args: unknown[]) => {
+      const levelNo = LEVEL_NUMBER[levelName];
+      if (levelNo < threshold) return;
       const error = args.find((arg): arg is Error => arg instanceof Error);
       const rest = args.filter((arg) => !(arg instanceof Error));
-      const text = interpolate(message, rest);
-      if (error?.stack && showTraceback) logger[method]({ traceback: error.stack }, text);
-      else logger[method](text);
+      writer.write({
+        time: new Date(now()),
+        levelName,
+        levelNo,
+        loggerName: name,
+        message: interpolate(message, rest),
+        traceback: error?.stack && showTraceback ? error.stack : null,
+      });
     };
   return {
     name,
-    debug: emit('debug'),
-    info: emit('info'),
-    warn: emit('warn'),
-    error: emit('error'),
-    critical: emit('fatal'),
+    debug: emit('DEBUG'),
+    info: emit('INFO'),
+    warn: emit('WARNING'),
+    error: emit('ERROR'),
+    critical: emit('CRITICAL'),
     child(childName: string): AgentLogger {
       const full = childName.startsWith(`${name}.`) || name === '' ? childName : `${name}.${childName}`;
-      const child = logger.child({ name: full }, { level: PINO_LEVEL[levelFor(full, settings)] });
-      return wrap(child, full, settings);
+      return makeLogger(full, settings, writer, now);
     },
   };
 }
 
 /**
- * pino-based logging in Patroni's formats (config.md §4.2): plain `%(asctime)s %(levelname)s: %(message)s`
- * lines by default, `log.format`/`log.dateformat` honoured, json with `log.type: json`, per-logger levels,
- * and `<log.dir>/patroni.log` with rotation instead of stderr.
+ * Logging in Patroni's formats (config.md §4.2): plain `%(asctime)s %(levelname)s: %(message)s` lines by
+ * default, `log.format`/`log.dateformat` honoured, json with `log.type: json`, per-logger levels, and
+ * `<log.dir>/patroni.log` with rotation instead of stderr. Writes are synchronous.
  */
 export function createLogging(settings: LogSettings, options: LoggingOptions = {}): Logging {
   const sink: LogSink =
@@ -134,16 +122,7 @@ export function createLogging(settings: LogSettings, options: LoggingOptions = {
           fileMode: settings.fileMode,
         })
       : streamSink(options.stream ?? process.stderr);
-  const now = options.now ?? Date.now;
-  const base = pino(
-    {
-      level: PINO_LEVEL[levelFor('patroni', settings)],
-      base: null,
-      timestamp: () => `,"time":${now()}`,
-      formatters: { level: (_label, number) => ({ level: number }) },
-    },
-    patroniDestination(settings, sink),
-  );
-  const root = wrap(base.child({ name: 'patroni' }), 'patroni', settings);
+  const writer = new PatroniLineWriter(settings, sink);
+  const root = makeLogger('patroni', settings, writer, options.now ?? Date.now);
   return { root, close: () => sink.close() };
 }

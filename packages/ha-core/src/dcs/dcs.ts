@@ -94,7 +94,7 @@ export interface DcsFactoryContext {
   readonly forCtl?: boolean;
 }
 
-/** The logger interface libraries take; the agent injects pino. */
+/** The logger interface libraries take; the agent injects its Patroni-format logger. */
 export interface Logger {
   debug(message: string, ...args: unknown[]): void;
   info(message: string, ...args: unknown[]): void;
