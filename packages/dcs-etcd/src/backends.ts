@@ -16,8 +16,8 @@ export type EtcdApi = 'etcd' | 'etcd3';
 const ETCD3_NON_LEADER_EXTRA_MS = 500;
 
 /**
- * The key-value layer for a section, from a validated config. Each API's client is imported on first use:
- * the v3 one loads the gRPC stack (about 20 MiB of resident memory) that an etcd v2 agent has no use for.
+ * The key-value layer for a section, from a validated config. Each API's client is imported on first use,
+ * so an agent loads only the one its config names.
  */
 export async function createEtcdKv(
   api: EtcdApi,

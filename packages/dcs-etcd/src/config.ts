@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { formatIssues, type Infer, s } from '@patroni/ha-core';
 import { EtcdError, EtcdErrorCode } from './errors.js';
 
 /** A validated `etcd:` or `etcd3:` section (config.md §4.5), fully defaulted. */
@@ -18,43 +18,50 @@ export interface EtcdConfig {
 
 const DEFAULT_PORT = 2379;
 
-const boolish = z.union([
-  z.boolean(),
-  z
+const boolish = s.union([
+  s.boolean(),
+  s
     .string()
     .regex(/^(true|false|on|off|yes|no|1|0)$/i, 'expected a boolean')
-    .transform((s) => /^(true|on|yes|1)$/i.test(s)),
+    .transform((value) => /^(true|on|yes|1)$/i.test(value)),
 ]);
-const port = z.coerce.number().int().min(1).max(65535);
+const port = s.coerceNumber().int().min(1).max(65535);
 
-const sectionSchema = z
+const sectionSchema = s
   .looseObject({
-    host: z.string().min(1).optional(),
-    hosts: z.union([z.string(), z.array(z.string().min(1))]).optional(),
+    host: s.string().min(1).optional(),
+    hosts: s.union([s.string(), s.array(s.string().min(1))]).optional(),
     port: port.optional(),
-    url: z.url().optional(),
-    proxy: z.url().optional(),
+    url: s.string().url().optional(),
+    proxy: s.string().url().optional(),
     use_proxies: boolish.optional(),
-    srv: z.string().min(1).optional(),
-    discovery_srv: z.string().min(1).optional(),
-    srv_domain: z.string().min(1).optional(),
-    srv_suffix: z.string().min(1).optional(),
-    protocol: z.enum(['http', 'https']).optional(),
-    username: z.string().optional(),
-    password: z.string().optional(),
-    cacert: z.string().min(1).optional(),
-    cert: z.string().min(1).optional(),
-    key: z.string().min(1).optional(),
+    srv: s.string().min(1).optional(),
+    discovery_srv: s.string().min(1).optional(),
+    srv_domain: s.string().min(1).optional(),
+    srv_suffix: s.string().min(1).optional(),
+    protocol: s.oneOf(['http', 'https']).optional(),
+    username: s.string().optional(),
+    password: s.string().optional(),
+    cacert: s.string().min(1).optional(),
+    cert: s.string().min(1).optional(),
+    key: s.string().min(1).optional(),
   })
   .refine(
-    (s) =>
-      [s.host, s.hosts, s.url, s.proxy, s.srv, s.discovery_srv, s.srv_domain, s.srv_suffix].some(
-        (v) => v !== undefined,
-      ),
-    { message: 'one of host, hosts, url, proxy, srv or srv_suffix is required' },
+    (section) =>
+      [
+        section.host,
+        section.hosts,
+        section.url,
+        section.proxy,
+        section.srv,
+        section.discovery_srv,
+        section.srv_domain,
+        section.srv_suffix,
+      ].some((v) => v !== undefined),
+    'one of host, hosts, url, proxy, srv or srv_suffix is required',
   );
 
-type Section = z.infer<typeof sectionSchema>;
+type Section = Infer<typeof sectionSchema>;
 
 /** `host[:port]` (IPv6 in brackets) → `protocol://host:port`. */
 export function hostToUrl(value: string, protocol: string, defaultPort: number): string {
@@ -68,8 +75,11 @@ export function hostToUrl(value: string, protocol: string, defaultPort: number):
   return `${protocol}://${trimmed}:${defaultPort}`;
 }
 
-function endpointsOf(s: Section, protocol: string): { endpoints: string[]; credentialsInUrl: URL | null } {
-  const url = s.proxy ?? s.url;
+function endpointsOf(
+  section: Section,
+  protocol: string,
+): { endpoints: string[]; credentialsInUrl: URL | null } {
+  const url = section.proxy ?? section.url;
   if (url !== undefined) {
     // WHATWG URL keeps IPv6 brackets in `hostname`.
     const parsed = new URL(url);
@@ -79,29 +89,20 @@ function endpointsOf(s: Section, protocol: string): { endpoints: string[]; crede
       credentialsInUrl: parsed,
     };
   }
-  if (s.hosts !== undefined) {
-    const list = typeof s.hosts === 'string' ? s.hosts.split(',') : s.hosts;
+  if (section.hosts !== undefined) {
+    const list = typeof section.hosts === 'string' ? section.hosts.split(',') : section.hosts;
     const endpoints = list
       .map((h) => h.trim())
       .filter((h) => h !== '')
-      .map((h) => hostToUrl(h, protocol, s.port ?? DEFAULT_PORT));
+      .map((h) => hostToUrl(h, protocol, section.port ?? DEFAULT_PORT));
     return { endpoints, credentialsInUrl: null };
   }
-  if (s.host !== undefined) {
-    const url = hostToUrl(s.host, protocol, DEFAULT_PORT);
-    const withExplicitPort = s.port === undefined ? url : url.replace(/:\d+$/, `:${s.port}`);
+  if (section.host !== undefined) {
+    const url = hostToUrl(section.host, protocol, DEFAULT_PORT);
+    const withExplicitPort = section.port === undefined ? url : url.replace(/:\d+$/, `:${section.port}`);
     return { endpoints: [withExplicitPort], credentialsInUrl: null };
   }
   return { endpoints: [], credentialsInUrl: null };
-}
-
-function formatIssues(section: string, error: z.ZodError): string {
-  return error.issues
-    .map((issue) => {
-      const path = [section, ...issue.path.map(String)].join('.');
-      return `${path}: ${issue.message}`;
-    })
-    .join('; ');
 }
 
 /** Validates an `etcd`/`etcd3` section; throws `EtcdError(ConfigInvalid)` naming each bad key. */
@@ -110,19 +111,19 @@ export function parseEtcdConfig(sectionName: 'etcd' | 'etcd3', raw: unknown): Et
   if (!parsed.success) {
     throw new EtcdError(
       EtcdErrorCode.ConfigInvalid,
-      `invalid ${sectionName} configuration: ${formatIssues(sectionName, parsed.error)}`,
+      `invalid ${sectionName} configuration: ${formatIssues(parsed.error.issues, sectionName)}`,
     );
   }
-  const s = parsed.data;
-  const urlProtocol = s.proxy ?? s.url;
+  const section = parsed.data;
+  const urlProtocol = section.proxy ?? section.url;
   const protocol: 'http' | 'https' =
     urlProtocol !== undefined
       ? new URL(urlProtocol).protocol === 'https:'
         ? 'https'
         : 'http'
-      : (s.protocol ?? 'http');
-  const { endpoints, credentialsInUrl } = endpointsOf(s, protocol);
-  const srv = s.srv ?? s.discovery_srv ?? s.srv_domain ?? null;
+      : (section.protocol ?? 'http');
+  const { endpoints, credentialsInUrl } = endpointsOf(section, protocol);
+  const srv = section.srv ?? section.discovery_srv ?? section.srv_domain ?? null;
   if (endpoints.length === 0 && srv === null) {
     throw new EtcdError(
       EtcdErrorCode.ConfigInvalid,
@@ -133,12 +134,16 @@ export function parseEtcdConfig(sectionName: 'etcd' | 'etcd3', raw: unknown): Et
   const passwordInUrl = credentialsInUrl?.password ? decodeURIComponent(credentialsInUrl.password) : null;
   return Object.freeze({
     endpoints: Object.freeze(endpoints),
-    useProxies: s.proxy !== undefined || (s.use_proxies ?? false),
+    useProxies: section.proxy !== undefined || (section.use_proxies ?? false),
     srv,
-    srvSuffix: s.srv_suffix ?? null,
+    srvSuffix: section.srv_suffix ?? null,
     protocol,
-    username: userInUrl ?? s.username ?? null,
-    password: passwordInUrl ?? s.password ?? null,
-    tls: Object.freeze({ cacert: s.cacert ?? null, cert: s.cert ?? null, key: s.key ?? null }),
+    username: userInUrl ?? section.username ?? null,
+    password: passwordInUrl ?? section.password ?? null,
+    tls: Object.freeze({
+      cacert: section.cacert ?? null,
+      cert: section.cert ?? null,
+      key: section.key ?? null,
+    }),
   });
 }

@@ -17,9 +17,14 @@ export interface DiscoveryIo {
 export const realDiscoveryIo: DiscoveryIo = {
   resolveSrv: (name) => resolveSrv(name),
   async peerMembers(url, timeoutMs) {
-    const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-    if (!response.ok) return [];
-    const body: unknown = await response.json();
+    const { status, text } = await httpGet(url, timeoutMs);
+    if (status < 200 || status >= 300) return [];
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      return [];
+    }
     if (!Array.isArray(body)) return [];
     return body.flatMap((m: unknown) => {
       const urls = (m as { clientURLs?: unknown } | null)?.clientURLs;
@@ -27,6 +32,30 @@ export const realDiscoveryIo: DiscoveryIo = {
     });
   },
 };
+
+/**
+ * A plain GET on node:http(s), loaded on first use: SRV discovery is rare, and the global `fetch` would
+ * load undici (about 2 MiB of heap) for it.
+ */
+async function httpGet(url: string, timeoutMs: number): Promise<{ status: number; text: string }> {
+  const { get } = url.startsWith('https:') ? await import('node:https') : await import('node:http');
+  return new Promise((resolve, reject) => {
+    const req = get(url, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        clearTimeout(timer);
+        resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') });
+      });
+      res.on('error', reject);
+    });
+    const timer = setTimeout(() => req.destroy(new Error(`GET ${url} timed out`)), Math.max(1, timeoutMs));
+    req.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+  });
+}
 
 /** The SRV names Patroni tries, in order: client records first, then server (peer) records. */
 export function srvCandidates(

@@ -58,6 +58,9 @@ describe.each<EtcdApi>(['etcd3', 'etcd'])('%s: etcd faults', (api) => {
     const dcs = await agent('hung', 'pg1');
     expect(await dcs.acquireLeader()).toBe(true);
     const cluster = await dcs.loadCluster();
+    // The etcd restarted by the previous test must be the one serving (a relaunch that lost its port to
+    // another test's etcd would leave SIGSTOP without effect).
+    expect(etcd.process.isRunning()).toBe(true);
     etcd.process.signal('SIGSTOP');
     try {
       const renewal = await timed(dcs.renewLeader(cluster));

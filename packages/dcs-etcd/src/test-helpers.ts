@@ -46,3 +46,25 @@ export async function timed<T>(promise: Promise<T>): Promise<{ ms: number; resul
     return { ms: Date.now() - t0, error };
   }
 }
+
+/** One call to etcd's v3 JSON gateway (a test's own side channel, independent of the code under test). */
+export async function gatewayPost(
+  endpoint: string,
+  path: string,
+  body: unknown,
+  token?: string,
+): Promise<Record<string, unknown>> {
+  const response = await fetch(`${endpoint}/v3${path}`, {
+    method: 'POST',
+    body: JSON.stringify(body),
+    ...(token !== undefined ? { headers: { authorization: token } } : {}),
+  });
+  const answer = (await response.json()) as Record<string, unknown>;
+  if (!response.ok) throw new Error(`${path}: HTTP ${response.status} ${JSON.stringify(answer)}`);
+  return answer;
+}
+
+/** Revokes a lease behind an agent's back, as its expiry would. */
+export async function revokeLease(endpoint: string, leaseId: string): Promise<void> {
+  await gatewayPost(endpoint, '/lease/revoke', { ID: leaseId });
+}

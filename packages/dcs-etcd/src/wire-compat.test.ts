@@ -5,10 +5,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { asLsn, clusterTimeline, type Dcs, failoverPresent } from '@patroni/ha-core';
 import { type EtcdServer, makeTempDir, startEtcd } from '@patroni/testkit';
-import { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends, type EtcdApi } from './backends.js';
-import { contextFor, memberData } from './test-helpers.js';
+import { contextFor, gatewayPost, memberData } from './test-helpers.js';
 
 const run = promisify(execFile);
 
@@ -27,20 +26,17 @@ const pythonKeys = dump.kvs.map((kv) => ({
 
 /** Loads the dump: ephemeral keys on leases, as Python wrote them (leader + its member share one lease). */
 async function loadDumpV3(endpoint: string): Promise<void> {
-  const client = new Etcd3({ hosts: endpoint });
-  try {
-    const leaderLease = (await client.leaseClient.leaseGrant({ TTL: 30 })).ID;
-    const leaderName = pythonKeys.find((k) => k.key.endsWith('/leader'))?.value;
-    for (const { key, value, leased } of pythonKeys) {
-      let lease: string | undefined;
-      if (leased) {
-        lease = key.endsWith('/leader') || key.endsWith(`/members/${leaderName}`) ? leaderLease : undefined;
-        lease ??= (await client.leaseClient.leaseGrant({ TTL: 30 })).ID;
-      }
-      await client.kv.put({ key: Buffer.from(key), value: Buffer.from(value), ...(lease ? { lease } : {}) });
+  const grant = async () => String((await gatewayPost(endpoint, '/lease/grant', { TTL: 30 })).ID);
+  const leaderLease = await grant();
+  const leaderName = pythonKeys.find((k) => k.key.endsWith('/leader'))?.value;
+  for (const { key, value, leased } of pythonKeys) {
+    let lease: string | undefined;
+    if (leased) {
+      lease = key.endsWith('/leader') || key.endsWith(`/members/${leaderName}`) ? leaderLease : undefined;
+      lease ??= await grant();
     }
-  } finally {
-    client.close();
+    const b64 = (s: string) => Buffer.from(s).toString('base64');
+    await gatewayPost(endpoint, '/kv/put', { key: b64(key), value: b64(value), ...(lease ? { lease } : {}) });
   }
 }
 

@@ -1,5 +1,5 @@
 import { formatIssues, parseZooKeeperConfig, type ZooKeeperConfig } from '@patroni/dcs-zookeeper';
-import { z } from 'zod';
+import { s } from '@patroni/ha-core';
 import { ExhibitorError, ExhibitorErrorCode } from './errors.js';
 
 /** A validated `exhibitor:` section (config.md §4.5, dcs.md §7.5), fully defaulted. */
@@ -15,10 +15,10 @@ export interface ExhibitorConfig {
 
 const DEFAULT_POLL_INTERVAL_S = 300;
 
-const sectionSchema = z.looseObject({
-  hosts: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
-  port: z.coerce.number().int().min(1).max(65535),
-  poll_interval: z.coerce.number().int().min(1).optional(),
+const sectionSchema = s.looseObject({
+  hosts: s.union([s.string().min(1), s.array(s.string().min(1)).min(1)]),
+  port: s.coerceNumber().int().min(1).max(65535),
+  poll_interval: s.coerceNumber().int().min(1).optional(),
 });
 
 /** Validates an `exhibitor` section; throws `ExhibitorError(ConfigInvalid)` naming each bad key. */
@@ -30,8 +30,8 @@ export function parseExhibitorConfig(raw: unknown): ExhibitorConfig {
       `invalid exhibitor configuration: ${formatIssues('exhibitor', parsed.error)}`,
     );
   }
-  const s = parsed.data;
-  const hosts = (typeof s.hosts === 'string' ? s.hosts.split(',') : s.hosts)
+  const section = parsed.data;
+  const hosts = (typeof section.hosts === 'string' ? section.hosts.split(',') : section.hosts)
     .map((h) => h.trim())
     .filter(Boolean);
   if (hosts.length === 0) {
@@ -47,8 +47,8 @@ export function parseExhibitorConfig(raw: unknown): ExhibitorConfig {
   );
   return Object.freeze({
     hosts,
-    port: s.port,
-    pollIntervalMs: (s.poll_interval ?? DEFAULT_POLL_INTERVAL_S) * 1000,
+    port: section.port,
+    pollIntervalMs: (section.poll_interval ?? DEFAULT_POLL_INTERVAL_S) * 1000,
     zookeeper,
   });
 }

@@ -1,13 +1,12 @@
-import type { Logger } from '@patroni/ha-core';
-import { z } from 'zod';
+import { type Infer, type Logger, s } from '@patroni/ha-core';
 import { httpGet } from './http-get.js';
 
 /** Patroni's timeout for one `cluster/list` request. */
 export const POLL_TIMEOUT_MS = 3_100;
 
-const clusterListSchema = z.object({
-  servers: z.array(z.string().min(1)).min(1),
-  port: z.coerce.number().int().min(1).max(65535),
+const clusterListSchema = s.object({
+  servers: s.array(s.string().min(1)).min(1),
+  port: s.coerceNumber().int().min(1).max(65535),
 });
 
 export interface ExhibitorPollerOptions {
@@ -58,7 +57,7 @@ export class ExhibitorPoller {
     return false;
   }
 
-  private async ask(host: string): Promise<z.infer<typeof clusterListSchema> | null> {
+  private async ask(host: string): Promise<Infer<typeof clusterListSchema> | null> {
     const url = `http://${host}:${this.options.port}/exhibitor/v1/cluster/list`;
     try {
       const response = await httpGet(url, POLL_TIMEOUT_MS);

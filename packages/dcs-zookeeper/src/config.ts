@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { formatIssues as formatIssueList, type Issue, s } from '@patroni/ha-core';
 import { ZooKeeperError, ZooKeeperErrorCode } from './errors.js';
 
 /** ZooKeeper permission names as written in `set_acls` (config.md §4.5). */
@@ -33,31 +33,31 @@ export interface ZooKeeperConfig {
 
 const DEFAULT_PORT = 2181;
 
-const boolish = z.union([
-  z.boolean(),
-  z
+const boolish = s.union([
+  s.boolean(),
+  s
     .string()
     .regex(/^(true|false|on|off|yes|no|1|0)$/i, 'expected a boolean')
-    .transform((s) => /^(true|on|yes|1)$/i.test(s)),
+    .transform((value) => /^(true|on|yes|1)$/i.test(value)),
 ]);
 
-const permission = z
+const permission = s
   .string()
   .transform((p) => p.toUpperCase())
-  .pipe(z.enum(ACL_PERMISSIONS, { message: `expected one of ${ACL_PERMISSIONS.join(', ')}` }));
+  .pipe(s.oneOf(ACL_PERMISSIONS));
 
-const hostsSchema = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
+const hostsSchema = s.union([s.string().min(1), s.array(s.string().min(1)).min(1)]);
 
-const sectionSchema = z.looseObject({
+const sectionSchema = s.looseObject({
   hosts: hostsSchema,
   use_ssl: boolish.optional(),
-  cacert: z.string().min(1).optional(),
-  cert: z.string().min(1).optional(),
-  key: z.string().min(1).optional(),
-  key_password: z.string().optional(),
+  cacert: s.string().min(1).optional(),
+  cert: s.string().min(1).optional(),
+  key: s.string().min(1).optional(),
+  key_password: s.string().optional(),
   verify: boolish.optional(),
-  set_acls: z.record(z.string().min(1), z.array(permission).min(1)).optional(),
-  auth_data: z.record(z.string().min(1), z.string()).optional(),
+  set_acls: s.record(s.string().min(1), s.array(permission).min(1)).optional(),
+  auth_data: s.record(s.string().min(1), s.string()).optional(),
 });
 
 /** `host[:port]` entries from a list or a comma string; IPv6 literals in brackets keep their brackets. */
@@ -73,10 +73,9 @@ export function normalizeHosts(raw: string | readonly string[], defaultPort = DE
     );
 }
 
-export function formatIssues(section: string, error: z.ZodError): string {
-  return error.issues
-    .map((issue) => `${[section, ...issue.path.map(String)].join('.')}: ${issue.message}`)
-    .join('; ');
+/** `section.key.path: message; ...` for a failed parse (the exhibitor section reuses it). */
+export function formatIssues(section: string, error: { readonly issues: readonly Issue[] }): string {
+  return formatIssueList(error.issues, section);
 }
 
 function aclsOf(setAcls: Readonly<Record<string, readonly AclPermission[]>> | undefined): AclEntry[] | null {
@@ -99,8 +98,8 @@ export function parseZooKeeperConfig(raw: unknown, sectionName = 'zookeeper'): Z
       `invalid ${sectionName} configuration: ${formatIssues(sectionName, parsed.error)}`,
     );
   }
-  const s = parsed.data;
-  const hosts = normalizeHosts(s.hosts);
+  const section = parsed.data;
+  const hosts = normalizeHosts(section.hosts);
   if (hosts.length === 0) {
     throw new ZooKeeperError(
       ZooKeeperErrorCode.ConfigInvalid,
@@ -109,15 +108,15 @@ export function parseZooKeeperConfig(raw: unknown, sectionName = 'zookeeper'): Z
   }
   return Object.freeze({
     hosts,
-    useSsl: s.use_ssl ?? false,
+    useSsl: section.use_ssl ?? false,
     tls: {
-      cacert: s.cacert ?? null,
-      cert: s.cert ?? null,
-      key: s.key ?? null,
-      keyPassword: s.key_password ?? null,
-      verify: s.verify ?? true,
+      cacert: section.cacert ?? null,
+      cert: section.cert ?? null,
+      key: section.key ?? null,
+      keyPassword: section.key_password ?? null,
+      verify: section.verify ?? true,
     },
-    acls: aclsOf(s.set_acls),
-    authData: Object.entries(s.auth_data ?? {}).map(([scheme, credential]) => ({ scheme, credential })),
+    acls: aclsOf(section.set_acls),
+    authData: Object.entries(section.auth_data ?? {}).map(([scheme, credential]) => ({ scheme, credential })),
   });
 }

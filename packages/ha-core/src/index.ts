@@ -5,3 +5,4 @@ export * from './engine/index.js';
 export * from './loop/index.js';
 export * from './model/index.js';
 export * from './ports/index.js';
+export * from './schema/index.js';

@@ -1,7 +1,6 @@
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
-import { parseBoolish } from '@patroni/ha-core';
-import { z } from 'zod';
+import { describeValue, formatIssues, type Infer, type InferInput, parseBoolish, s } from '@patroni/ha-core';
 import { PostgresError, PostgresErrorCode } from './errors.js';
 
 /** Programs whose names `bin_name` may override (config.md §4.6). */
@@ -31,17 +30,17 @@ const USER_KEYS = [
 
 /** YAML and PATRONI_* values: booleans may arrive as `'true'`, `on`, `1`. */
 const boolish = (fallback: boolean) =>
-  z.preprocess(
+  s.preprocess(
     (value) => (value === undefined || value === null ? fallback : (parseBoolish(value) ?? value)),
-    z.boolean({ error: 'expected a boolean (true/false, on/off, yes/no, 1/0)' }),
+    s.boolean((value) => `expected a boolean (true/false, on/off, yes/no, 1/0), got ${describeValue(value)}`),
   );
 
 /** Scalars YAML may type as numbers (`password: 1234`) are used as text. */
-const text = z.union([z.string(), z.number()]).transform(String);
+const text = s.union([s.string(), s.number()]).transform(String);
 
-const scalar = z.union([z.string(), z.number(), z.boolean()]);
+const scalar = s.union([s.string(), s.number(), s.boolean()]);
 
-const userSchema = z.looseObject({ username: text, password: text.optional() }).transform((user) => {
+const userSchema = s.looseObject({ username: text, password: text.optional() }).transform((user) => {
   const options: Record<string, string> = {};
   for (const key of USER_KEYS) {
     const value = user[key];
@@ -50,63 +49,54 @@ const userSchema = z.looseObject({ username: text, password: text.optional() }).
   return { username: user.username, password: user.password ?? null, options };
 });
 
-export type ConnectionUser = z.output<typeof userSchema>;
+export type ConnectionUser = Infer<typeof userSchema>;
 
 /** `basebackup` and `bootstrap.initdb`: a list of `flag` / `{key: value}` items, or one map. */
-export const optionListSchema = z.union([
-  z.array(z.union([z.string(), z.record(z.string(), scalar)])),
-  z.record(z.string(), scalar.nullable()),
+export const optionListSchema = s.union([
+  s.array(s.union([s.string(), s.record(s.string(), scalar)])),
+  s.record(s.string(), scalar.nullable()),
 ]);
-export type OptionList = z.output<typeof optionListSchema>;
+export type OptionList = Infer<typeof optionListSchema>;
 
-const callbacksSchema = z
-  .object({
-    on_start: z.string().optional(),
-    on_stop: z.string().optional(),
-    on_restart: z.string().optional(),
-    on_reload: z.string().optional(),
-    on_role_change: z.string().optional(),
-  })
-  .strict();
+const callbacksSchema = s.strictObject({
+  on_start: s.string().optional(),
+  on_stop: s.string().optional(),
+  on_restart: s.string().optional(),
+  on_reload: s.string().optional(),
+  on_role_change: s.string().optional(),
+});
 
-const listenSchema = z
-  .union([z.string(), z.number()])
+const listenSchema = s
+  .union([s.string(), s.number()])
   .transform(String)
   .transform((listen, ctx) => {
     const colon = listen.lastIndexOf(':');
     const hosts = colon >= 0 ? listen.slice(0, colon) : listen;
     const port = colon >= 0 ? Number(listen.slice(colon + 1)) : 5432;
-    if (!Number.isInteger(port) || port < 1 || port > 65535) {
-      ctx.addIssue({ code: 'custom', message: `invalid port in ${JSON.stringify(listen)}` });
-      return z.NEVER;
-    }
+    if (!Number.isInteger(port) || port < 1 || port > 65535)
+      return ctx.invalid(`invalid port in ${JSON.stringify(listen)}`);
     const addresses = hosts
       .split(',')
       .map((h) => h.trim())
       .filter((h) => h !== '');
-    if (addresses.length === 0) {
-      ctx.addIssue({ code: 'custom', message: `no listen address in ${JSON.stringify(listen)}` });
-      return z.NEVER;
-    }
-    if (addresses.includes('*') && addresses.length > 1) {
-      ctx.addIssue({ code: 'custom', message: '`*` must be the only listen address' });
-      return z.NEVER;
-    }
+    if (addresses.length === 0) return ctx.invalid(`no listen address in ${JSON.stringify(listen)}`);
+    if (addresses.includes('*') && addresses.length > 1)
+      return ctx.invalid('`*` must be the only listen address');
     return { addresses, port };
   });
 
-const rawPostgresqlSchema = z.looseObject({
+const rawPostgresqlSchema = s.looseObject({
   listen: listenSchema,
-  connect_address: z.string().optional(),
-  proxy_address: z.string().optional(),
-  data_dir: z.string().min(1, 'must not be empty'),
-  config_dir: z.string().optional(),
-  config_base_name: z.string().min(1).default('postgresql'),
-  bin_dir: z.string().default(''),
-  bin_name: z.partialRecord(z.enum(OVERRIDABLE_BINARIES), z.string().min(1)).default({}),
-  database: z.string().min(1).default('postgres'),
-  pgpass: z.string().optional(),
-  authentication: z.object({
+  connect_address: s.string().optional(),
+  proxy_address: s.string().optional(),
+  data_dir: s.string().min(1, 'must not be empty'),
+  config_dir: s.string().optional(),
+  config_base_name: s.string().min(1).default('postgresql'),
+  bin_dir: s.string().default(''),
+  bin_name: s.partialRecord(s.oneOf(OVERRIDABLE_BINARIES), s.string().min(1)).default({}),
+  database: s.string().min(1).default('postgres'),
+  pgpass: s.string().optional(),
+  authentication: s.object({
     superuser: userSchema,
     replication: userSchema,
     rewind: userSchema.optional(),
@@ -114,23 +104,21 @@ const rawPostgresqlSchema = z.looseObject({
   use_unix_socket: boolish(false),
   use_unix_socket_repl: boolish(false),
   callbacks: callbacksSchema.default({}),
-  create_replica_methods: z.array(z.string().min(1)).optional(),
-  create_replica_method: z.array(z.string().min(1)).optional(),
+  create_replica_methods: s.array(s.string().min(1)).optional(),
+  create_replica_method: s.array(s.string().min(1)).optional(),
   basebackup: optionListSchema.optional(),
-  recovery_conf: z.record(z.string(), z.unknown()).default({}),
-  custom_conf: z.string().optional(),
-  parameters: z
-    .record(z.string(), scalar, { error: 'postgresql.parameters is not a dictionary' })
-    .default({}),
-  pg_hba: z.array(z.string()).optional(),
-  pg_ident: z.array(z.string()).optional(),
-  pg_ctl_timeout: z.coerce.number().int().min(0).default(60),
+  recovery_conf: s.record(s.string(), s.unknown()).default({}),
+  custom_conf: s.string().optional(),
+  parameters: s.record(s.string(), scalar, 'postgresql.parameters is not a dictionary').default({}),
+  pg_hba: s.array(s.string()).optional(),
+  pg_ident: s.array(s.string()).optional(),
+  pg_ctl_timeout: s.coerceNumber().int().min(0).default(60),
   use_pg_rewind: boolish(false),
   remove_data_directory_on_rewind_failure: boolish(false),
   remove_data_directory_on_diverged_timelines: boolish(false),
-  pre_promote: z.string().optional(),
-  before_stop: z.string().optional(),
-  krbsrvname: z.string().optional(),
+  pre_promote: s.string().optional(),
+  before_stop: s.string().optional(),
+  krbsrvname: s.string().optional(),
 });
 
 export const postgresqlConfigSchema = rawPostgresqlSchema.transform((raw, ctx) => {
@@ -143,7 +131,7 @@ export const postgresqlConfigSchema = rawPostgresqlSchema.transform((raw, ctx) =
     if (section === undefined || section === null) replicaMethods[method] = {};
     else if (typeof section === 'object' && !Array.isArray(section))
       replicaMethods[method] = section as Record<string, unknown>;
-    else ctx.addIssue({ code: 'custom', path: [method], message: 'replica method options must be a map' });
+    else ctx.addIssue('replica method options must be a map', [method]);
   }
   return {
     listenAddresses: raw.listen.addresses,
@@ -183,8 +171,8 @@ export const postgresqlConfigSchema = rawPostgresqlSchema.transform((raw, ctx) =
   };
 });
 
-export type PostgresqlConfig = z.output<typeof postgresqlConfigSchema>;
-export type PostgresqlConfigInput = z.input<typeof postgresqlConfigSchema>;
+export type PostgresqlConfig = Infer<typeof postgresqlConfigSchema>;
+export type PostgresqlConfigInput = InferInput<typeof postgresqlConfigSchema>;
 
 function resolvePgpass(path: string | undefined): string {
   if (path === undefined) return join(homedir(), 'pgpass');
@@ -192,34 +180,32 @@ function resolvePgpass(path: string | undefined): string {
   return isAbsolute(path) ? path : join(process.cwd(), path);
 }
 
-const customMethodSchema = z.looseObject({
-  command: z.string().min(1),
+const customMethodSchema = s.looseObject({
+  command: s.string().min(1),
   no_params: boolish(false),
   keep_existing_recovery_conf: boolish(false),
-  recovery_conf: z.record(z.string(), z.unknown()).optional(),
+  recovery_conf: s.record(s.string(), s.unknown()).optional(),
 });
 
-const rawBootstrapSchema = z.looseObject({
-  method: z.string().min(1).default('initdb'),
+const rawBootstrapSchema = s.looseObject({
+  method: s.string().min(1).default('initdb'),
   initdb: optionListSchema.optional(),
-  post_bootstrap: z.string().optional(),
-  post_init: z.string().optional(),
-  pg_hba: z.array(z.string()).optional(),
-  users: z.record(z.string(), z.unknown()).optional(),
+  post_bootstrap: s.string().optional(),
+  post_init: s.string().optional(),
+  pg_hba: s.array(s.string()).optional(),
+  users: s.record(s.string(), s.unknown()).optional(),
 });
 
 /** The parts of `bootstrap:` this package uses (config.md §4.3); `dcs` belongs to ha-core. */
 export const bootstrapConfigSchema = rawBootstrapSchema.transform((raw, ctx) => {
-  let custom: z.output<typeof customMethodSchema> | null = null;
+  let custom: Infer<typeof customMethodSchema> | null = null;
   if (raw.method !== 'initdb') {
     const section = raw[raw.method];
     // Patroni falls back to initdb when the named method has no `command`.
     if (section && typeof section === 'object' && 'command' in section) {
       const parsed = customMethodSchema.safeParse(section);
       if (parsed.success) custom = parsed.data;
-      else
-        for (const issue of parsed.error.issues)
-          ctx.addIssue({ ...issue, path: [raw.method, ...issue.path] });
+      else for (const issue of parsed.error.issues) ctx.addIssue(issue.message, [raw.method, ...issue.path]);
     }
   }
   return {
@@ -232,20 +218,14 @@ export const bootstrapConfigSchema = rawBootstrapSchema.transform((raw, ctx) => 
   };
 });
 
-export type BootstrapConfig = z.output<typeof bootstrapConfigSchema>;
+export type BootstrapConfig = Infer<typeof bootstrapConfigSchema>;
 export type CustomBootstrapMethod = NonNullable<BootstrapConfig['customMethod']>;
-
-function formatIssues(section: string, error: z.ZodError): string {
-  return error.issues
-    .map((issue) => `${[section, ...issue.path.map(String)].join('.')}: ${issue.message}`)
-    .join('; ');
-}
 
 /** Validates the `postgresql:` section; throws PG_INVALID_CONFIG naming every bad key path. */
 export function parsePostgresqlConfig(raw: unknown): PostgresqlConfig {
   const parsed = postgresqlConfigSchema.safeParse(raw);
   if (!parsed.success)
-    throw new PostgresError(PostgresErrorCode.InvalidConfig, formatIssues('postgresql', parsed.error));
+    throw new PostgresError(PostgresErrorCode.InvalidConfig, formatIssues(parsed.error.issues, 'postgresql'));
   return Object.freeze(parsed.data);
 }
 
@@ -253,6 +233,6 @@ export function parsePostgresqlConfig(raw: unknown): PostgresqlConfig {
 export function parseBootstrapConfig(raw: unknown): BootstrapConfig {
   const parsed = bootstrapConfigSchema.safeParse(raw ?? {});
   if (!parsed.success)
-    throw new PostgresError(PostgresErrorCode.InvalidConfig, formatIssues('bootstrap', parsed.error));
+    throw new PostgresError(PostgresErrorCode.InvalidConfig, formatIssues(parsed.error.issues, 'bootstrap'));
   return Object.freeze(parsed.data);
 }

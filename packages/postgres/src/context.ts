@@ -60,6 +60,11 @@ export class PgContext {
   controlData: ControlDataReading | null = null;
   /** `pg_rewind --help` outcome per binary (path, size, mtime): asked once per binary, not every cycle. */
   readonly rewindBinaryWorks = new Map<string, boolean>();
+  /**
+   * The settings stamp and wanted recovery values of the last pg_settings comparison that found no
+   * difference (follow.ts); null when the next comparison must query.
+   */
+  recoverySettingsMatched: string | null = null;
   /** What writePgpass last wrote where, so an unchanged file is not rewritten every cycle. */
   pgpassWritten: { readonly path: string; readonly content: string } | null = null;
   /** Replica: advances copied logical slots in the background (postgres.md §9.4). */

@@ -1,12 +1,13 @@
+import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { UpstreamMember } from '@patroni/ha-core';
-import { hasRecoverySignal, parseConfFile } from './config-files.js';
+import { confPath, hasRecoverySignal, parseConfFile } from './config-files.js';
 import { parseConninfo } from './conninfo.js';
 import type { PgContext } from './context.js';
 import { readFreshControlData } from './controldata.js';
 import { checkPostmaster } from './postmaster.js';
-import { pgpassFor, recoveryParameters, writePgpass } from './server-config.js';
+import { configPaths, pgpassFor, recoveryParameters, writePgpass } from './server-config.js';
 
 interface SettingRow {
   name: string;
@@ -36,13 +37,32 @@ function sameValue(name: string, current: string, desired: string): boolean {
   return current === desired;
 }
 
+const mtimeMs = (path: string) => statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? 0;
+
+/**
+ * What the live recovery settings can only change with: postgresql.conf, postgresql.auto.conf (ALTER
+ * SYSTEM) and the postmaster. Patroni keys its cached pg_settings reading on the same files.
+ */
+function settingsStamp(ctx: PgContext): string | null {
+  const postmaster = checkPostmaster(ctx.dataDir);
+  if (postmaster.kind !== 'running') return null;
+  const conf = confPath(configPaths(ctx));
+  const autoConf = join(ctx.dataDir, 'postgresql.auto.conf');
+  return `${postmaster.pid}:${postmaster.pidFile.startTime}:${mtimeMs(conf)}:${mtimeMs(autoConf)}`;
+}
+
 /**
  * Compares the live recovery settings with what following `upstream` needs (postgres.md §7.2, PG ≥ 12).
- * Returns the names that differ and whether one of them needs a restart.
+ * Returns the names that differ and whether one of them needs a restart. A comparison that found nothing
+ * is not repeated while the wanted values and the settings' sources are unchanged (one query less a cycle).
  */
 export async function recoveryDifferences(ctx: PgContext, upstream: UpstreamMember | null, version: number) {
   const desired = recoveryParameters(ctx, upstream, version, {});
   if (version < 120000) return recoveryConfDifferences(ctx, desired);
+  const stamp = settingsStamp(ctx);
+  const key = stamp === null ? null : `${stamp}\n${JSON.stringify(desired)}`;
+  if (key !== null && ctx.recoverySettingsMatched === key) return { changed: [], restart: false };
+  ctx.recoverySettingsMatched = null;
   const rows = await ctx.query<SettingRow>(
     'SELECT name, setting, context FROM pg_catalog.pg_settings WHERE name = ANY($1)',
     [COMPARED],
@@ -56,6 +76,7 @@ export async function recoveryDifferences(ctx: PgContext, upstream: UpstreamMemb
       if (row.context === 'postmaster') restart = true;
     }
   }
+  if (changed.length === 0) ctx.recoverySettingsMatched = key;
   return { changed, restart };
 }
 

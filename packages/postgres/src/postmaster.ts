@@ -37,42 +37,68 @@ export function readPostmasterPid(dataDir: string): PostmasterPidFile | null {
 
 const CLOCK_TICKS_PER_SECOND = 100;
 
-/** Start time of a process in seconds since the epoch from /proc (Linux); null when unknown. */
-export function processStartTime(pid: number): number | null {
+/** What the HA loop needs from /proc/<pid>/stat: one read serves the zombie check and the start time. */
+interface ProcStat {
+  /** R, S, D, Z (zombie), X (dead), ... */
+  readonly state: string;
+  /** Clock ticks after boot. */
+  readonly startTicks: number;
+}
+
+function readProcStat(pid: number): ProcStat | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name may contain spaces and parentheses; fields resume after the last ')'.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const startTicks = Number(fields[19]);
-    const bootTime = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'));
-    if (!bootTime || !Number.isFinite(startTicks)) return null;
-    return Number(bootTime[1]) + startTicks / CLOCK_TICKS_PER_SECOND;
+    return { state: fields[0] ?? '', startTicks: Number(fields[19]) };
   } catch {
-    return null;
+    return null; // no procfs (not Linux) or already gone
   }
 }
 
-export function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
+let bootTimeSeconds: number | null | undefined;
+
+/** `btime` of /proc/stat, read once: the kernel builds that file from every CPU's counters on each read. */
+function bootTime(): number | null {
+  if (bootTimeSeconds === undefined) {
+    try {
+      const match = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'));
+      bootTimeSeconds = match ? Number(match[1]) : null;
+    } catch {
+      bootTimeSeconds = null;
+    }
   }
-  return !isZombie(pid);
+  return bootTimeSeconds;
+}
+
+function startTimeOf(stat: ProcStat | null): number | null {
+  const boot = bootTime();
+  if (stat === null || boot === null || !Number.isFinite(stat.startTicks)) return null;
+  return boot + stat.startTicks / CLOCK_TICKS_PER_SECOND;
+}
+
+/** Start time of a process in seconds since the epoch from /proc (Linux); null when unknown. */
+export function processStartTime(pid: number): number | null {
+  return startTimeOf(readProcStat(pid));
 }
 
 /**
  * An exited postmaster stays a zombie until its parent reaps it: it was re-parented (we launch it through a
  * short-lived `sh`), and some container inits reap only every second or so. It has exited all the same.
  */
-function isZombie(pid: number): boolean {
+const isZombie = (stat: ProcStat | null) => stat?.state === 'Z' || stat?.state === 'X';
+
+function signalable(pid: number): boolean {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state === 'Z' || state === 'X';
-  } catch {
-    return false; // no procfs (not Linux) or already gone: kill(0) decided
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+export function processExists(pid: number): boolean {
+  return signalable(pid) && !isZombie(readProcStat(pid));
 }
 
 export type PostmasterCheck =
@@ -90,9 +116,11 @@ export function checkPostmaster(dataDir: string): PostmasterCheck {
   const pidFile = readPostmasterPid(dataDir);
   if (pidFile === null) return { kind: 'not-running' };
   const { pid } = pidFile;
-  if (!processExists(pid)) return { kind: 'not-running' };
+  if (!signalable(pid)) return { kind: 'not-running' };
+  const stat = readProcStat(pid);
+  if (isZombie(stat)) return { kind: 'not-running' };
   if (pid === process.pid || pid === process.ppid) return { kind: 'stale', pid };
-  const started = processStartTime(pid);
+  const started = startTimeOf(stat);
   if (started !== null && Math.abs(started - pidFile.startTime) > 3) return { kind: 'stale', pid };
   return { kind: 'running', pid, pidFile };
 }

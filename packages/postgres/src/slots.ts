@@ -133,23 +133,33 @@ interface ServerFacts {
   replayed: string | null;
 }
 
+/** One query a cycle: the server facts joined to every non-temporary slot (none: one row of facts only). */
 async function readSlots(ctx: PgContext): Promise<{ existing: ExistingSlot[]; facts: ServerFacts }> {
-  const [facts] = await ctx.query<{ recovery: boolean; version: number; replayed: string | null }>(
-    `SELECT pg_catalog.pg_is_in_recovery() AS recovery,
-       pg_catalog.current_setting('server_version_num')::int AS version,
-       ${lsnBytes('pg_catalog.pg_last_wal_replay_lsn()')}::text AS replayed`,
+  const version = await ctx.binaries.serverVersion();
+  const walStatus = version >= 130000 ? 's.wal_status' : 'NULL::text AS wal_status';
+  const rows = await ctx.query<
+    ExistingSlot & { recovery: boolean; version: number; replayed: string | null }
+  >(
+    `SELECT f.recovery, f.version, f.replayed,
+       s.slot_name, s.slot_type, s.database, s.plugin, s.active, s.xmin::text AS xmin,
+       s.catalog_xmin::text AS catalog_xmin, ${lsnBytes('s.restart_lsn')}::text AS restart_lsn,
+       ${lsnBytes('s.confirmed_flush_lsn')}::text AS confirmed_flush_lsn, ${walStatus}
+     FROM (SELECT pg_catalog.pg_is_in_recovery() AS recovery,
+             pg_catalog.current_setting('server_version_num')::int AS version,
+             ${lsnBytes('pg_catalog.pg_last_wal_replay_lsn()')}::text AS replayed) AS f
+     LEFT JOIN pg_catalog.pg_replication_slots AS s ON NOT s.temporary`,
   );
-  const version = facts?.version ?? 0;
-  const walStatus = version >= 130000 ? 'wal_status' : 'NULL::text AS wal_status';
-  const existing = await ctx.query<ExistingSlot>(
-    `SELECT slot_name, slot_type, database, plugin, active, xmin::text AS xmin, catalog_xmin::text AS catalog_xmin,
-       ${lsnBytes('restart_lsn')}::text AS restart_lsn, ${lsnBytes('confirmed_flush_lsn')}::text AS confirmed_flush_lsn,
-       ${walStatus}
-     FROM pg_catalog.pg_replication_slots WHERE NOT temporary`,
-  );
+  const facts = rows[0];
+  const existing = rows
+    .filter((row) => row.slot_name !== null)
+    .map(({ recovery: _r, version: _v, replayed: _p, ...slot }) => slot);
   return {
     existing,
-    facts: { recovery: facts?.recovery === true, version, replayed: facts?.replayed ?? null },
+    facts: {
+      recovery: facts?.recovery === true,
+      version: facts?.version ?? 0,
+      replayed: facts?.replayed ?? null,
+    },
   };
 }
 

@@ -1,45 +1,45 @@
 /** The `restapi:` section (config.md §4.7) validated once into a frozen, defaulted object. */
-import { z } from 'zod';
+import { formatIssues, type InferInput, s } from '@patroni/ha-core';
 import { RestApiError, RestApiErrorCode } from './errors.js';
 
-const boolish = z.union([
-  z.boolean(),
-  z
+const boolish = s.union([
+  s.boolean(),
+  s
     .string()
     .regex(/^(true|false|on|off|yes|no|1|0)$/i, 'expected a boolean')
-    .transform((s) => /^(true|on|yes|1)$/i.test(s)),
+    .transform((value) => /^(true|on|yes|1)$/i.test(value)),
 ]);
 
 /** `host:port`; host may be empty or `*` (all interfaces) or a bracketed IPv6 address. */
-const hostPort = z.string().regex(/^(\[[0-9A-Fa-f:.%\w]+\]|[^\s:[\]]*|[0-9A-Fa-f:]+):\d{1,5}$/, {
-  message: 'expected <HOST>:<PORT>',
-});
+const hostPort = s
+  .string()
+  .regex(/^(\[[0-9A-Fa-f:.%\w]+\]|[^\s:[\]]*|[0-9A-Fa-f:]+):\d{1,5}$/, 'expected <HOST>:<PORT>');
 
-const headerMap = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String));
+const headerMap = s.record(s.string(), s.union([s.string(), s.number(), s.boolean()]).transform(String));
 
-export const restApiConfigSchema = z.looseObject({
+export const restApiConfigSchema = s.looseObject({
   listen: hostPort,
   connect_address: hostPort.optional(),
-  authentication: z
-    .object({ username: z.string().min(1), password: z.union([z.string(), z.number()]).transform(String) })
+  authentication: s
+    .object({ username: s.string().min(1), password: s.union([s.string(), s.number()]).transform(String) })
     .optional(),
-  certfile: z.string().optional(),
-  keyfile: z.string().optional(),
-  keyfile_password: z.string().optional(),
-  cafile: z.string().optional(),
-  ciphers: z.string().optional(),
-  verify_client: z
+  certfile: s.string().optional(),
+  keyfile: s.string().optional(),
+  keyfile_password: s.string().optional(),
+  cafile: s.string().optional(),
+  ciphers: s.string().optional(),
+  verify_client: s
     .string()
-    .transform((s) => s.toLowerCase())
-    .pipe(z.enum(['none', 'optional', 'required']))
+    .transform((value) => value.toLowerCase())
+    .pipe(s.oneOf(['none', 'optional', 'required']))
     .optional(),
-  allowlist: z.union([z.array(z.string()), z.string().transform((s) => [s])]).optional(),
+  allowlist: s.union([s.array(s.string()), s.string().transform((value) => [value])]).optional(),
   allowlist_include_members: boolish.optional(),
   http_extra_headers: headerMap.optional(),
   https_extra_headers: headerMap.optional(),
-  request_queue_size: z.coerce.number().int().min(0).max(4096).optional(),
-  server_tokens: z.string().optional(),
-  thread_pool_size: z.unknown().optional(),
+  request_queue_size: s.coerceNumber().int().min(0).max(4096).optional(),
+  server_tokens: s.string().optional(),
+  thread_pool_size: s.unknown().optional(),
 });
 
 export type VerifyClient = 'none' | 'optional' | 'required';
@@ -72,12 +72,6 @@ export interface RestApiConfig {
   readonly apiUrl: string;
 }
 
-function formatIssues(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => `${['restapi', ...issue.path.map(String)].join('.')}: ${issue.message}`)
-    .join('; ');
-}
-
 function splitHostPort(value: string): { host: string; port: number } {
   const colon = value.lastIndexOf(':');
   const host = value.slice(0, colon).replace(/^\[(.*)\]$/, '$1');
@@ -98,43 +92,43 @@ export function parseRestApiConfig(raw: unknown): RestApiConfig {
   if (!parsed.success) {
     throw new RestApiError(
       RestApiErrorCode.ConfigInvalid,
-      `Invalid "restapi" config: ${formatIssues(parsed.error)}`,
+      `Invalid "restapi" config: ${formatIssues(parsed.error.issues, 'restapi')}`,
     );
   }
-  const s = parsed.data;
-  const { host, port } = splitHostPort(s.listen);
+  const section = parsed.data;
+  const { host, port } = splitHostPort(section.listen);
   if (port > 65535) {
     throw new RestApiError(
       RestApiErrorCode.ConfigInvalid,
       'Invalid "restapi" config: restapi.listen: port out of range',
     );
   }
-  const connectAddress = s.connect_address ?? s.listen;
-  const tls = s.certfile
+  const connectAddress = section.connect_address ?? section.listen;
+  const tls = section.certfile
     ? {
-        certfile: s.certfile,
-        keyfile: s.keyfile || null,
-        keyfilePassword: s.keyfile_password ?? null,
-        cafile: s.cafile || null,
-        ciphers: s.ciphers || null,
-        verifyClient: s.verify_client ?? 'none',
+        certfile: section.certfile,
+        keyfile: section.keyfile || null,
+        keyfilePassword: section.keyfile_password ?? null,
+        cafile: section.cafile || null,
+        ciphers: section.ciphers || null,
+        verifyClient: section.verify_client ?? 'none',
       }
     : null;
   return Object.freeze({
     listenHost: host === '*' ? '' : host,
     listenPort: port,
     connectAddress,
-    authentication: s.authentication ?? null,
+    authentication: section.authentication ?? null,
     tls,
-    allowlist: s.allowlist ?? [],
-    allowlistIncludeMembers: s.allowlist_include_members ?? false,
-    httpExtraHeaders: s.http_extra_headers ?? {},
-    httpsExtraHeaders: s.https_extra_headers ?? {},
-    requestQueueSize: s.request_queue_size ?? 5,
-    serverTokens: serverTokensOf(s.server_tokens),
+    allowlist: section.allowlist ?? [],
+    allowlistIncludeMembers: section.allowlist_include_members ?? false,
+    httpExtraHeaders: section.http_extra_headers ?? {},
+    httpsExtraHeaders: section.https_extra_headers ?? {},
+    requestQueueSize: section.request_queue_size ?? 5,
+    serverTokens: serverTokensOf(section.server_tokens),
     apiUrl: `${tls ? 'https' : 'http'}://${connectAddress}/patroni`,
   });
 }
 
 /** Inferred input type of the section, for callers building it in code. */
-export type RestApiConfigInput = z.input<typeof restApiConfigSchema>;
+export type RestApiConfigInput = InferInput<typeof restApiConfigSchema>;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { s } from '@patroni/ha-core';
 import {
   bool,
   boolish,
@@ -14,14 +14,14 @@ import {
 
 export const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'WARNING', 'ERROR', 'FATAL', 'CRITICAL'] as const;
 
-const logFormat = z.union(
+const logFormat = s.union(
   [
     str(),
-    z
-      .array(z.union([z.string(), z.record(z.string(), z.string())]))
-      .min(1, { error: 'should contain at least one item' }),
+    s
+      .array(s.union([s.string(), s.record(s.string(), s.string())]))
+      .min(1, 'should contain at least one item'),
   ],
-  { error: 'each item should be a string or a dictionary with string values' },
+  'each item should be a string or a dictionary with string values',
 );
 
 export const logSchema = section({
@@ -35,7 +35,7 @@ export const logSchema = section({
   dir: str().optional(),
   file_num: int().optional(),
   file_size: int().optional(),
-  loggers: z.record(z.string(), oneOf(LOG_LEVELS), { error: 'is not a dictionary' }).optional(),
+  loggers: s.record(s.string(), oneOf(LOG_LEVELS), 'is not a dictionary').optional(),
   mode: intRange(0, 511).optional(),
   deduplicate_heartbeat_logs: bool().optional(),
 });
@@ -49,7 +49,7 @@ const postgresqlParameters = section({
   max_worker_processes: intRange(0, 262143).optional(),
 });
 
-const nonEmptyStrList = () => strList().min(1, { error: 'is an empty list' });
+const nonEmptyStrList = () => strList().min(1, 'is an empty list');
 
 /** `bootstrap.dcs` (config.md §4.3): the seed of the dynamic configuration. */
 export const bootstrapDcsSchema = section({
@@ -60,14 +60,15 @@ export const bootstrapDcsSchema = section({
   maximum_lag_on_syncnode: intRange(-1).optional(),
   primary_start_timeout: intRange(0).optional(),
   primary_stop_timeout: intRange(0).optional(),
-  synchronous_mode: z
-    .union([z.boolean(), z.string().refine((value) => value.toLowerCase() === 'quorum')], {
-      error: 'is not a boolean',
-    })
+  synchronous_mode: s
+    .union(
+      [s.boolean(), s.string().refine((value) => value.toLowerCase() === 'quorum', 'is not a boolean')],
+      'is not a boolean',
+    )
     .optional(),
   synchronous_mode_strict: bool().optional(),
   synchronous_node_count: intRange(1).optional(),
-  member_slots_ttl: z.union([int().min(0), str()], { error: 'is not an integer' }).optional(),
+  member_slots_ttl: s.union([intRange(0), str()], 'is not an integer').optional(),
   postgresql: section({
     parameters: postgresqlParameters.optional(),
     use_pg_rewind: bool().optional(),
@@ -82,18 +83,20 @@ export const bootstrapDcsSchema = section({
     restore_command: str().optional(),
     primary_slot_name: str().optional(),
     archive_cleanup_command: str().optional(),
-    recovery_min_apply_delay: z.union([str(), int()]).optional(),
+    recovery_min_apply_delay: s.union([str(), int()], 'is not a string or an integer').optional(),
     create_replica_methods: strList().optional(),
   })
-    .refine((value) => ['host', 'port', 'restore_command'].some((key) => value[key] !== undefined), {
-      error: "didn't pass validation: must contain one of host, port, restore_command",
-    })
+    .refine(
+      (value) => ['host', 'port', 'restore_command'].some((key) => value[key] !== undefined),
+      "didn't pass validation: must contain one of host, port, restore_command",
+    )
     .optional(),
 });
 
-const initdbOptions = z.array(z.union([z.string(), z.record(z.string(), z.unknown())]), {
-  error: 'is not a list',
-});
+const initdbOptions = s.array(
+  s.union([s.string(), s.record(s.string(), s.unknown())], 'is not a string or a dictionary'),
+  'is not a list',
+);
 
 export const bootstrapSchema = section({
   dcs: bootstrapDcsSchema.optional(),
@@ -117,11 +120,12 @@ export const ctlSchema = section({
 });
 
 export const watchdogSchema = section({
-  mode: z
-    .union([z.literal(false), z.string()], { error: 'is not a string' })
-    .refine((mode) => mode === false || ['off', 'automatic', 'required'].includes(mode.toLowerCase()), {
-      error: "didn't pass validation: must be one of off, automatic, required",
-    })
+  mode: s
+    .union([s.literal(false), s.string()], 'is not a string')
+    .refine(
+      (mode) => mode === false || ['off', 'automatic', 'required'].includes(mode.toLowerCase()),
+      "didn't pass validation: must be one of off, automatic, required",
+    )
     .optional(),
   device: str().optional(),
   safety_margin: intRange(-1).optional(),
@@ -143,9 +147,7 @@ export const tagsSchema = section({
     ['nofailover', 'failover_priority'],
     ['nosync', 'sync_priority'],
   ] as const) {
-    if (tags[a] !== undefined && tags[b] !== undefined) {
-      ctx.addIssue({ code: 'custom', message: `Multiple of ('${a}', '${b}') provided`, input: undefined });
-    }
+    if (tags[a] !== undefined && tags[b] !== undefined) ctx.addIssue(`Multiple of ('${a}', '${b}') provided`);
   }
 });
 
@@ -156,8 +158,8 @@ export const ownSectionsSchema = section({
   name: str(),
   scope: str(),
   namespace: str().optional(),
-  thread_pool_size: z.union([int(), str()]).optional(),
-  thread_stack_size: z.union([int(), str()]).optional(),
+  thread_pool_size: s.union([int(), str()], 'is not an integer or a string').optional(),
+  thread_stack_size: s.union([int(), str()], 'is not an integer or a string').optional(),
   log: logSchema.optional(),
   bootstrap: bootstrapSchema.optional(),
   citus: citusSchema.optional(),

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { type AnySchema, s } from '@patroni/ha-core';
 import {
   bool,
   dict,
@@ -18,8 +18,8 @@ import {
  * arguments, and these minimal ones are used until those land.
  */
 export interface SectionSchemas {
-  readonly postgresql: z.ZodType;
-  readonly restapi: z.ZodType;
+  readonly postgresql: AnySchema;
+  readonly restapi: AnySchema;
 }
 
 const pgUser = (required: boolean) =>
@@ -33,7 +33,7 @@ export const minimalPostgresqlSchema = section({
   listen: listenAddress(),
   connect_address: hostPort(),
   proxy_address: hostPort().optional(),
-  data_dir: str().refine((value) => value !== '', { error: 'is an empty string' }),
+  data_dir: str().refine((value) => value !== '', 'is an empty string'),
   config_dir: str().optional(),
   bin_dir: str().optional(),
   bin_name: dict().optional(),
@@ -88,7 +88,7 @@ export const minimalSectionSchemas: SectionSchemas = {
 
 const etcdShape = {
   host: str().optional(),
-  hosts: z.union([str(), strList()], { error: 'is not an array' }).optional(),
+  hosts: s.union([str(), strList()], 'is not an array').optional(),
   url: str().optional(),
   proxy: str().optional(),
   srv: str().optional(),
@@ -101,14 +101,14 @@ const etcdShape = {
 
 const etcdSchema = section(etcdShape).refine(
   (value) => ['host', 'hosts', 'srv', 'srv_suffix', 'url', 'proxy'].some((key) => value[key] !== undefined),
-  { error: 'is not defined. (one of host, hosts, srv, srv_suffix, url, proxy is required)' },
+  'is not defined. (one of host, hosts, srv, srv_suffix, url, proxy is required)',
 );
 
 /**
  * Shape checks of each DCS section (config.md §4.5). The DCS package's factory validates its section fully
  * when the agent builds the backend; this catches the common mistakes in `--validate-config`.
  */
-export const dcsSectionSchemas: Readonly<Record<string, z.ZodType>> = {
+export const dcsSectionSchemas: Readonly<Record<string, AnySchema>> = {
   etcd: etcdSchema,
   etcd3: etcdSchema,
   consul: section({
@@ -119,11 +119,12 @@ export const dcsSectionSchemas: Readonly<Record<string, z.ZodType>> = {
     checks: strList().optional(),
     register_service: bool().optional(),
     service_tags: strList().optional(),
-  }).refine((value) => value.host !== undefined || value.url !== undefined, {
-    error: 'is not defined. (one of host, url is required)',
-  }),
+  }).refine(
+    (value) => value.host !== undefined || value.url !== undefined,
+    'is not defined. (one of host, url is required)',
+  ),
   zookeeper: section({
-    hosts: z.union([str(), strList()], { error: 'is not an array' }),
+    hosts: s.union([str(), strList()], 'is not an array'),
     use_ssl: bool().optional(),
     verify: bool().optional(),
     set_acls: dict().optional(),

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type { AnySchema } from '@patroni/ha-core';
 import { getPath, isTree, type Tree } from './deep-merge.js';
 import { ownSectionsSchema } from './local-schema.js';
 import { dcsSectionSchemas, type SectionSchemas } from './section-schemas.js';
@@ -37,17 +37,14 @@ export function formatProblem(problem: ConfigProblem): string {
   return `${problem.path} ${valueText(problem.value)} ${problem.message}`;
 }
 
-function problemsOf(schema: z.ZodType, value: unknown, prefix: readonly string[]): ConfigProblem[] {
+function problemsOf(schema: AnySchema, value: unknown, prefix: readonly string[]): ConfigProblem[] {
   const result = schema.safeParse(value);
   if (result.success) return [];
-  return result.error.issues.map((issue) => {
-    const path = [...prefix, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))];
-    return {
-      path: path.join('.'),
-      value: getPath(value, issue.path as (string | number)[]),
-      message: issue.message,
-    };
-  });
+  return result.error.issues.map((issue) => ({
+    path: [...prefix, ...issue.path].join('.'),
+    value: getPath(value, issue.path),
+    message: issue.message,
+  }));
 }
 
 /** The DCS sections present in a tree (a `raft` section counts, so that it can be refused by name). */

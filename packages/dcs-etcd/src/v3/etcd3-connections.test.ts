@@ -1,5 +1,5 @@
 import { createServer, type Server, Socket } from 'node:net';
-import { type EtcdServer, startEtcd } from '@patroni/testkit';
+import { type EtcdServer, startEtcd, waitUntil } from '@patroni/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEtcdConfig } from '../config.js';
 import { fastTiming, memoryLogger } from '../test-helpers.js';
@@ -8,11 +8,14 @@ import { createEtcd3Kv } from './create-etcd3-kv.js';
 let etcd: EtcdServer;
 let proxy: Server;
 let accepted = 0;
+let openNow = 0;
 
 /** A loopback forwarder to etcd that counts the TCP connections the client opens. */
 async function countingProxy(targetPort: number): Promise<Server> {
   const server = createServer((inbound) => {
     accepted++;
+    openNow++;
+    inbound.on('close', () => openNow--);
     const outbound = new Socket();
     outbound.connect(targetPort, '127.0.0.1');
     inbound.pipe(outbound);
@@ -35,7 +38,7 @@ afterAll(async () => {
 });
 
 describe('Etcd3Kv connections', () => {
-  it('keeps one connection across cycles of keep-alive, read and watch (ended streams do not reset it)', async () => {
+  it('calls share one keep-alive connection across cycles; each watch stream has its own, closed with it', async () => {
     const address = proxy.address();
     if (address === null || typeof address === 'string') throw new Error('no proxy address');
     const config = parseEtcdConfig('etcd3', { host: `127.0.0.1:${address.port}`, use_proxies: true });
@@ -50,12 +53,17 @@ describe('Etcd3Kv connections', () => {
       for (let cycle = 0; cycle < 6; cycle++) {
         await kv.refreshSession(true);
         await kv.readAll({ consistent: cycle % 2 === 0 });
-        // Before the cluster watch is confirmed this opens (and ends) a watch stream of its own.
+        // Before the cluster watch is confirmed this opens (and closes) a watch stream of its own.
         await kv.watch('leader', written.version, 50);
-        // A dropped cluster watch (lost conditional write) ends its stream too.
         await kv.write('initialize', 'x', { condition: { kind: 'version', version: '1' } });
       }
-      expect(accepted).toBe(1);
+      const watches = kv.requests.snapshot().watch ?? 0;
+      expect(watches).toBeGreaterThanOrEqual(1); // the cluster watch
+      expect(kv.clusterWatch).toBe('ready');
+      // Every call (version, grant, keep-alives, reads, txns) on one socket; one more per watch stream.
+      expect(accepted).toBe(1 + watches);
+      // Streams closed by a timeout released their sockets: left are the calls' and the cluster watch's.
+      await waitUntil('closed watch streams release their sockets', () => openNow === 2, 5_000);
     } finally {
       await kv.close();
     }

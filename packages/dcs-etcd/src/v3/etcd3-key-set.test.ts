@@ -20,19 +20,12 @@ async function kvFor(scope: string): Promise<Etcd3Kv> {
   return kv;
 }
 
-/** Two clients of a fresh scope; `a`'s cluster watch is confirmed (reads served without a range). */
+/** Two clients of a fresh scope; `a`'s cluster watch is confirmed by etcd. */
 async function pair(): Promise<{ a: Etcd3Kv; b: Etcd3Kv }> {
   scopes += 1;
   const [a, b] = await Promise.all([kvFor(`keyset-${scopes}`), kvFor(`keyset-${scopes}`)]);
-  await waitUntil(
-    'the cluster watch serves reads',
-    async () => {
-      const before = a.requests.snapshot().range ?? 0;
-      await a.readAll({ consistent: false });
-      return (a.requests.snapshot().range ?? 0) === before;
-    },
-    5_000,
-  );
+  await a.readAll({ consistent: false });
+  await waitUntil('the cluster watch is confirmed', () => a.clusterWatch === 'ready', 5_000);
   return { a, b };
 }
 
@@ -61,7 +54,7 @@ describe('Etcd3Kv.watchKeySet (member keys appearing or vanishing)', () => {
     expect((await b.write('members/pg2/deeper', 'x', {})).ok).toBe(true);
     expect(await quiet).toBe(false);
     expect(Date.now() - started).toBeGreaterThanOrEqual(1_450);
-    // No range, no progress request, no watch stream of its own: the long-lived cluster watch did it all.
+    // No range, no watch stream of its own: the long-lived cluster watch did it all.
     expect(a.requests.snapshot()).toEqual({});
   });
 

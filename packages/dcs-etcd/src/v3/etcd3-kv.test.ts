@@ -1,7 +1,7 @@
 import { type EtcdServer, startEtcd } from '@patroni/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEtcdConfig } from '../config.js';
-import { fastTiming, memoryLogger } from '../test-helpers.js';
+import { fastTiming, gatewayPost, memoryLogger, revokeLease } from '../test-helpers.js';
 import { createEtcd3Kv } from './create-etcd3-kv.js';
 import type { Etcd3Kv } from './etcd3-kv.js';
 
@@ -83,10 +83,7 @@ describe('Etcd3Kv against a real etcd', () => {
     const admin = await kvFor('expire-admin');
     // Revoke the lease behind the agent's back, as an expiry would.
     await admin.close();
-    const { Etcd3 } = await import('etcd3');
-    const raw = new Etcd3({ hosts: etcd.endpoint });
-    await raw.leaseClient.leaseRevoke({ ID: first ?? '0' });
-    raw.close();
+    await revokeLease(etcd.endpoint, first ?? '0');
     await kv.refreshSession(true);
     expect(kv.sessionId()).not.toBe(first);
     expect(kv.sessionId()).toMatch(/^\d+$/);
@@ -96,10 +93,7 @@ describe('Etcd3Kv against a real etcd', () => {
     const kv = await kvFor('vanish');
     await kv.refreshSession(false);
     const first = kv.sessionId();
-    const { Etcd3 } = await import('etcd3');
-    const raw = new Etcd3({ hosts: etcd.endpoint });
-    await raw.leaseClient.leaseRevoke({ ID: first ?? '0' });
-    raw.close();
+    await revokeLease(etcd.endpoint, first ?? '0');
     expect((await kv.write('members/pg1', '{}', { ephemeral: true })).ok).toBe(true);
     expect(kv.sessionId()).not.toBe(first);
   });
@@ -121,6 +115,21 @@ describe('Etcd3Kv against a real etcd', () => {
     const aborted = kv.watch('leader', null, 5_000, aborter.signal);
     aborter.abort();
     expect(await aborted).toBe(false);
+  });
+
+  it('a watch from a revision etcd compacted away wakes at once (a change may be lost in it)', async () => {
+    const kv = await kvFor('compacted');
+    const leader = await kv.write('leader', 'pg1', {});
+    if (!leader.ok) throw new Error('write failed');
+    await kv.write('history', '[]', {});
+    const latest = await kv.write('history', '[[1]]', {});
+    if (!latest.ok) throw new Error('write failed');
+    await gatewayPost(etcd.endpoint, '/kv/compaction', { revision: latest.version });
+    // No read yet, so no cluster watch: this is the watch's own stream, from leader's revision + 1.
+    const started = Date.now();
+    expect(await kv.watch('leader', leader.version, 5_000)).toBe(true);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(kv.requests.snapshot().watch).toBe(1);
   });
 
   it('removeAll deletes only this scope', async () => {

@@ -1,57 +1,51 @@
-import type {
-  DcsKv,
-  KeyVersion,
-  KvCapabilities,
-  KvCondition,
-  KvNode,
-  KvSnapshot,
-  KvTiming,
-  KvWriteOptions,
-  KvWriteResult,
-  Logger,
+import {
+  type DcsKv,
+  DcsUnavailableError,
+  type KeyVersion,
+  type KvCapabilities,
+  type KvCondition,
+  type KvSnapshot,
+  type KvTiming,
+  type KvWriteOptions,
+  type KvWriteResult,
+  type Logger,
 } from '@patroni/ha-core';
-import type { ICompare, IRequestOp } from 'etcd3';
 import type { RequestCounter } from '../request-counter.js';
 import { sleep } from '../request-plan.js';
-import { LeaseKeepAlive } from './etcd3-keepalive.js';
+import {
+  asRecord,
+  base64,
+  gatewayKvsOf,
+  int64Of,
+  nodeOf,
+  prefixRangeEnd,
+  requireRevision,
+} from './etcd3-codec.js';
 import { directChildren, PrefixWatchCache } from './etcd3-prefix-cache.js';
 import type { Etcd3Rpc } from './etcd3-rpc.js';
 import { watchKeyOnce } from './etcd3-streams.js';
 import { isLeaseNotFound } from './lease-not-found.js';
 
-/** The end of a prefix range: the prefix with its last byte incremented (etcd's "range_end"). */
-export function prefixRangeEnd(prefix: Buffer): Buffer {
-  const end = Buffer.from(prefix);
-  for (let i = end.length - 1; i >= 0; i--) {
-    if ((end[i] ?? 0) < 0xff) {
-      end[i] = (end[i] ?? 0) + 1;
-      return end.subarray(0, i + 1);
-    }
-  }
-  return Buffer.from([0]);
-}
+export { prefixRangeEnd } from './etcd3-codec.js';
 
-function compareFor(key: Buffer, condition: KvCondition): ICompare {
+/** A txn compare in the gateway's JSON (enum names, base64 bytes, int64 as strings). */
+function compareFor(key: Buffer, condition: KvCondition): Record<string, string> {
+  const common = { key: base64(key), result: 'EQUAL' };
   switch (condition.kind) {
     case 'absent':
-      return { key, target: 'Create', result: 'Equal', create_revision: '0' };
+      return { ...common, target: 'CREATE', create_revision: '0' };
     case 'version':
-      return { key, target: 'Mod', result: 'Equal', mod_revision: condition.version };
+      return { ...common, target: 'MOD', mod_revision: condition.version };
     case 'value':
-      return { key, target: 'Value', result: 'Equal', value: Buffer.from(condition.value) };
+      return { ...common, target: 'VALUE', value: base64(condition.value) };
   }
 }
 
-/** The longest a cached read waits for etcd's answer to its progress request before reading directly. */
-const CONFIRM_MAX_MS = 1_000;
-/** Progress requests unanswered by a reachable etcd (< 3.4 has none) before the cache is given up. */
-const UNANSWERED_BEFORE_GIVING_UP = 3;
-
 /**
- * `DcsKv` over etcd v3 (dcs.md §7.1): keys under `<base>/`, one lease per agent with TTL = ttl that the
- * ephemeral keys (leader, own member) are attached to, conditions as txn compares. Patroni nodes' reads
- * are served from one long-lived watch of the prefix (PrefixWatchCache) once etcd confirmed it fresh;
- * writes, conditions and lease keep-alives always go to etcd.
+ * `DcsKv` over etcd v3 through its JSON gateway (dcs.md §7.1): keys under `<base>/`, one lease per agent
+ * with TTL = ttl that the ephemeral keys (leader, own member) are attached to, conditions as txn compares.
+ * Every read is one range; one long-lived watch of the prefix (PrefixWatchCache) wakes the waits between
+ * cycles. Writes, conditions and lease keep-alives always go to etcd.
  */
 export class Etcd3Kv implements DcsKv {
   readonly capabilities: KvCapabilities = Object.freeze({
@@ -60,6 +54,7 @@ export class Etcd3Kv implements DcsKv {
   });
   readonly #rpc: Etcd3Rpc;
   readonly #prefix: Buffer;
+  readonly #rangeEnd: Buffer;
   readonly #logger: Logger;
   readonly #counter: RequestCounter;
   #timing: KvTiming;
@@ -67,10 +62,7 @@ export class Etcd3Kv implements DcsKv {
   #leaseRefreshedAtMs = 0;
   #granting: Promise<string> | null = null;
   readonly #cache: PrefixWatchCache;
-  readonly #keepAlive = new LeaseKeepAlive();
-  /** Progress requests in a row that went unanswered while a direct read then worked. */
-  #unanswered = 0;
-  #cacheEnabled: boolean;
+  readonly #cacheEnabled: boolean;
   /** The keys the last `readAll` returned: a key-set wait starts from what the caller last saw. */
   #lastReadKeys: readonly string[] = [];
 
@@ -84,10 +76,11 @@ export class Etcd3Kv implements DcsKv {
   ) {
     this.#rpc = rpc;
     this.#prefix = Buffer.from(`${basePath.replace(/\/+$/, '')}/`);
+    this.#rangeEnd = prefixRangeEnd(this.#prefix);
     this.#timing = timing;
     this.#counter = counter;
     this.#logger = logger;
-    this.#cache = new PrefixWatchCache(this.#prefix, prefixRangeEnd(this.#prefix), logger);
+    this.#cache = new PrefixWatchCache(this.#prefix, this.#rangeEnd, logger);
     this.#cacheEnabled = options.watchCache ?? true;
   }
 
@@ -96,68 +89,39 @@ export class Etcd3Kv implements DcsKv {
     return this.#counter;
   }
 
+  /** The long-lived watch of the cluster prefix: `ready` once etcd confirmed it. */
+  get clusterWatch(): 'idle' | 'starting' | 'ready' {
+    return this.#cache.state;
+  }
+
   #key(relative: string): Buffer {
     return Buffer.concat([this.#prefix, Buffer.from(relative)]);
   }
 
+  /**
+   * One range over the prefix: serializable (Patroni tolerates a slightly stale member) unless `consistent`
+   * (patronictl). Also (re)starts the cluster watch from that read's revision, or makes it the watch's base.
+   */
   async readAll(options: { consistent: boolean }): Promise<KvSnapshot> {
-    const deadlineMs = Date.now() + this.#timing.retryTimeoutMs;
-    const cached = options.consistent ? null : await this.#confirmedCache();
-    if (cached !== null && cached !== 'unanswered') return this.#seen(cached);
-    const budgetMs = Math.max(1, deadlineMs - Date.now());
-    const response = await this.#rpc.call(
-      'range',
-      `range ${this.#prefix.toString()}`,
-      (client, attempt) =>
-        client.kv.range(
-          { key: this.#prefix, range_end: prefixRangeEnd(this.#prefix), serializable: !options.consistent },
-          attempt,
-        ),
-      budgetMs,
-    );
-    const nodes: KvNode[] = response.kvs.map((kv) => ({
-      key: kv.key.subarray(this.#prefix.length).toString(),
-      value: kv.value.toString(),
-      version: kv.mod_revision,
-      session: kv.lease && kv.lease !== '0' ? kv.lease : null,
-    }));
-    // etcd answered the range but not the progress request: after a few in a row (etcd < 3.4 has no
-    // progress requests) stop using the cache rather than waiting for an answer every cycle.
-    if (cached === 'unanswered' && ++this.#unanswered >= UNANSWERED_BEFORE_GIVING_UP) {
-      this.#logger.warn(
-        'etcd3: no answer to watch progress requests; reading the cluster directly from now on',
-      );
-      this.#cacheEnabled = false;
+    const prefix = this.#prefix.toString();
+    const answer = await this.#rpc.call('range', `range ${prefix}`, '/kv/range', {
+      key: base64(this.#prefix),
+      range_end: base64(this.#rangeEnd),
+      ...(options.consistent ? {} : { serializable: true }),
+    });
+    const revision = requireRevision(answer, `range ${prefix}`);
+    const nodes = gatewayKvsOf(answer).flatMap((kv) => nodeOf(kv, this.#prefix) ?? []);
+    // patronictl's consistent one-off reads neither start nor feed the watch.
+    if (this.#cacheEnabled && !options.consistent && this.#rpc.watchSupported) {
+      if (this.#cache.idle) {
+        this.#counter.count('watch');
+        void this.#cache.start(this.#rpc, nodes, revision);
+      } else {
+        this.#cache.adopt(nodes, revision);
+      }
     }
-    // patronictl's consistent one-off reads neither start nor feed the cache.
-    if (!this.#cacheEnabled || options.consistent) return this.#seen({ nodes });
-    if (this.#cache.idle) {
-      this.#counter.count('watch');
-      void this.#cache.start(this.#rpc.client, nodes, response.header.revision);
-    } else {
-      this.#cache.adopt(nodes, response.header.revision);
-    }
-    return this.#seen({ nodes });
-  }
-
-  #seen(snapshot: KvSnapshot): KvSnapshot {
-    this.#lastReadKeys = snapshot.nodes.map((node) => node.key);
-    return snapshot;
-  }
-
-  /** The cached snapshot when the watch stream answered a progress request in time; else why not. */
-  async #confirmedCache(): Promise<KvSnapshot | 'unanswered' | null> {
-    if (!this.#cacheEnabled || !this.#cache.ready) return null;
-    this.#counter.count('progress');
-    const confirmMs = Math.min(CONFIRM_MAX_MS, this.#timing.retryTimeoutMs / 3);
-    const freshness = await this.#cache.confirm(confirmMs);
-    if (freshness === 'not-ready') return null;
-    if (freshness !== 'no-answer') {
-      this.#unanswered = 0;
-      return freshness === 'fresh' ? this.#cache.snapshot() : null;
-    }
-    this.#cache.drop(`no answer to a progress request within ${confirmMs} ms`);
-    return 'unanswered';
+    this.#lastReadKeys = nodes.map((node) => node.key);
+    return { nodes };
   }
 
   async write(key: string, value: string, options: KvWriteOptions): Promise<KvWriteResult> {
@@ -166,32 +130,22 @@ export class Etcd3Kv implements DcsKv {
     const budget = () => Math.max(1, deadlineMs - Date.now());
     const attempt = async (): Promise<KvWriteResult> => {
       const lease = options.ephemeral ? await this.#ensureLease(budget()) : null;
-      const put = { key: this.#key(key), value: Buffer.from(value), ...(lease !== null ? { lease } : {}) };
+      const put = { key: base64(this.#key(key)), value: base64(value), ...(lease !== null ? { lease } : {}) };
       if (options.condition === undefined) {
-        const response = await this.#rpc.call(
-          'put',
-          `put ${key}`,
-          (client, a) => client.kv.put(put, a),
-          budget(),
-        );
-        this.#cache.applyPut(key, value, response.header.revision, lease);
-        return { ok: true, version: response.header.revision };
+        const answer = await this.#rpc.call('put', `put ${key}`, '/kv/put', put, budget());
+        const revision = requireRevision(answer, `put ${key}`);
+        this.#cache.applyPut(key, value, revision, lease);
+        return { ok: true, version: revision };
       }
-      const compare = compareFor(put.key, options.condition);
-      const success: IRequestOp[] = [{ request_put: put }];
-      const response = await this.#rpc.call(
-        'txn',
-        `txn ${key}`,
-        (client, a) => client.kv.txn({ compare: [compare], success }, a),
-        budget(),
-      );
-      if (!response.succeeded) {
-        // Someone else changed the key: the cache may not have seen it yet (dcs.md §7.1).
-        this.#cache.drop(`conditional write of ${key} failed`);
-        return { ok: false };
-      }
-      this.#cache.applyPut(key, value, response.header.revision, lease);
-      return { ok: true, version: response.header.revision };
+      const txn = {
+        compare: [compareFor(this.#key(key), options.condition)],
+        success: [{ request_put: put }],
+      };
+      const answer = await this.#rpc.call('txn', `txn ${key}`, '/kv/txn', txn, budget());
+      const revision = requireRevision(answer, `txn ${key}`);
+      if (answer.succeeded !== true) return { ok: false };
+      this.#cache.applyPut(key, value, revision, lease);
+      return { ok: true, version: revision };
     };
     try {
       return await attempt();
@@ -199,37 +153,43 @@ export class Etcd3Kv implements DcsKv {
       if (!options.ephemeral || !isLeaseNotFound(error)) throw error;
       this.#logger.error('Our lease disappeared from Etcd. Will try to get a new one and retry attempt');
       this.#leaseId = null;
-      return attempt();
+    }
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!isLeaseNotFound(error)) throw error;
+      // A lease granted a moment ago gone again: etcd is not itself (e.g. lost its data); a failed write.
+      throw new DcsUnavailableError(`etcd3 put ${key}: lease not found twice`, { cause: error });
     }
   }
 
   async remove(key: string, condition?: KvCondition): Promise<boolean> {
-    const request = { key: this.#key(key) };
+    const request = { key: base64(this.#key(key)) };
     if (condition === undefined) {
-      const response = await this.#rpc.call('deleteRange', `delete ${key}`, (client, a) =>
-        client.kv.deleteRange(request, a),
-      );
-      this.#cache.applyDelete(key, response.header.revision);
+      const answer = await this.#rpc.call('deleteRange', `delete ${key}`, '/kv/deleterange', request);
+      this.#cache.applyDelete(key, requireRevision(answer, `delete ${key}`));
       return true;
     }
-    const response = await this.#rpc.call('txn', `txn delete ${key}`, (client, a) =>
-      client.kv.txn(
-        { compare: [compareFor(request.key, condition)], success: [{ request_delete_range: request }] },
-        a,
-      ),
-    );
-    const deleted = response.responses[0]?.response_delete_range?.deleted ?? '0';
-    if (!response.succeeded) this.#cache.drop(`conditional delete of ${key} failed`);
-    else if (deleted !== '0') this.#cache.applyDelete(key, response.header.revision);
-    return response.succeeded && deleted !== '0';
+    const txn = {
+      compare: [compareFor(this.#key(key), condition)],
+      success: [{ request_delete_range: request }],
+    };
+    const answer = await this.#rpc.call('txn', `txn delete ${key}`, '/kv/txn', txn);
+    const revision = requireRevision(answer, `txn delete ${key}`);
+    if (answer.succeeded !== true) return false;
+    const responses = Array.isArray(answer.responses) ? (answer.responses as unknown[]) : [];
+    const deleted = int64Of(asRecord(asRecord(responses[0])?.response_delete_range) ?? {}, 'deleted');
+    if (deleted === '0') return false;
+    this.#cache.applyDelete(key, revision);
+    return true;
   }
 
   async removeAll(): Promise<void> {
-    const request = { key: this.#prefix, range_end: prefixRangeEnd(this.#prefix) };
     this.#cache.drop('cluster removed');
-    await this.#rpc.call('deleteRange', `delete ${this.#prefix.toString()}`, (client, a) =>
-      client.kv.deleteRange(request, a),
-    );
+    await this.#rpc.call('deleteRange', `delete ${this.#prefix.toString()}`, '/kv/deleterange', {
+      key: base64(this.#prefix),
+      range_end: base64(this.#rangeEnd),
+    });
   }
 
   async refreshSession(force: boolean): Promise<void> {
@@ -239,10 +199,9 @@ export class Etcd3Kv implements DcsKv {
     }
     if (!force && Date.now() - this.#leaseRefreshedAtMs < this.#timing.loopWaitMs) return;
     const leaseId = this.#leaseId;
-    const ttlSeconds = await this.#rpc.call('keepalive', 'lease keep-alive', (client, a) =>
-      this.#keepAlive.keepAlive(client, leaseId, a),
-    );
-    if (ttlSeconds > 0) {
+    const answer = await this.#rpc.call('keepalive', 'lease keep-alive', '/lease/keepalive', { ID: leaseId });
+    // etcd answers a lease it no longer knows without a TTL (0).
+    if (Number(int64Of(answer, 'TTL')) > 0) {
       this.#leaseRefreshedAtMs = Date.now();
       return;
     }
@@ -260,16 +219,13 @@ export class Etcd3Kv implements DcsKv {
     if (this.#granting === null) {
       const ttlSeconds = Math.max(1, Math.round(this.#timing.ttlMs / 1000));
       this.#granting = this.#rpc
-        .call(
-          'grant',
-          'lease grant',
-          (client, a) => client.leaseClient.leaseGrant({ TTL: ttlSeconds }, a),
-          budgetMs,
-        )
-        .then((response) => {
-          this.#leaseId = response.ID;
+        .call('grant', 'lease grant', '/lease/grant', { TTL: ttlSeconds }, budgetMs)
+        .then((answer) => {
+          const leaseId = int64Of(answer, 'ID');
+          if (leaseId === '0') throw new DcsUnavailableError('etcd3 lease grant: answer without a lease id');
+          this.#leaseId = leaseId;
           this.#leaseRefreshedAtMs = Date.now();
-          return response.ID;
+          return leaseId;
         })
         .finally(() => {
           this.#granting = null;
@@ -297,7 +253,7 @@ export class Etcd3Kv implements DcsKv {
     this.#counter.count('watch');
     let outcome: Awaited<ReturnType<typeof watchKeyOnce>>;
     try {
-      outcome = await watchKeyOnce(this.#rpc.client, this.#key(key), start, timeoutMs, signal);
+      outcome = await watchKeyOnce(this.#rpc, this.#key(key), start, timeoutMs, signal);
     } catch {
       outcome = 'error';
     }
@@ -334,7 +290,6 @@ export class Etcd3Kv implements DcsKv {
 
   async close(options?: { keepSession?: boolean }): Promise<void> {
     this.#cache.drop('closing');
-    this.#keepAlive.close();
     const leaseId = this.#leaseId;
     if (!options?.keepSession && leaseId !== null) {
       this.#leaseId = null;
@@ -342,7 +297,8 @@ export class Etcd3Kv implements DcsKv {
         await this.#rpc.call(
           'revoke',
           'lease revoke',
-          (client, a) => client.leaseClient.leaseRevoke({ ID: leaseId }, a),
+          this.#rpc.api?.prefix === '/v3' ? '/lease/revoke' : '/kv/lease/revoke',
+          { ID: leaseId },
           Math.min(this.#timing.retryTimeoutMs, 3_000),
         );
       } catch (error) {

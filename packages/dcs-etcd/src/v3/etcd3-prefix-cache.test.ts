@@ -1,5 +1,5 @@
 import { DcsUnavailableError, type KvSnapshot } from '@patroni/ha-core';
-import { type EtcdServer, startEtcd, waitUntil } from '@patroni/testkit';
+import { type EtcdServer, startEtcd, startTcpProxy, waitUntil } from '@patroni/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEtcdConfig } from '../config.js';
 import { fastTiming, memoryLogger } from '../test-helpers.js';
@@ -22,17 +22,10 @@ async function kvFor(scope: string): Promise<Etcd3Kv> {
 
 const view = (snapshot: KvSnapshot) => snapshot.nodes.map((n) => [n.key, n.value, n.version, n.session]);
 
-/** Reads until the watch stream is confirmed (the first read starts it; etcd confirms it shortly after). */
+/** Reads until the cluster watch is confirmed (the first read starts it; etcd confirms it shortly after). */
 async function warmUp(kv: Etcd3Kv): Promise<void> {
-  await waitUntil(
-    'the cluster watch serves reads',
-    async () => {
-      const before = kv.requests.snapshot().range ?? 0;
-      await kv.readAll({ consistent: false });
-      return (kv.requests.snapshot().range ?? 0) === before;
-    },
-    5_000,
-  );
+  await kv.readAll({ consistent: false });
+  await waitUntil('the cluster watch is confirmed', () => kv.clusterWatch === 'ready', 5_000);
 }
 
 beforeAll(async () => {
@@ -43,19 +36,20 @@ afterAll(async () => {
   await etcd?.stop();
 });
 
-describe('Etcd3Kv reads served by the cluster watch', () => {
-  it('serves an idle cluster with one progress request per read, equal to a direct read', async () => {
+describe('Etcd3Kv reads and the cluster watch', () => {
+  it('reads an idle cluster with one range per read, equal to a consistent read; no new stream', async () => {
     const kv = await kvFor('cached');
     await kv.write('config', '{"ttl":30}', {});
     await kv.write('members/pg1', '{"state":"running"}', { ephemeral: true });
     await warmUp(kv);
     kv.requests.reset();
     for (let i = 0; i < 5; i++) {
-      const cached = await kv.readAll({ consistent: false });
-      expect(view(cached)).toEqual(view(await kv.readAll({ consistent: true })));
+      const read = await kv.readAll({ consistent: false });
+      expect(view(read)).toEqual(view(await kv.readAll({ consistent: true })));
     }
-    // Five cached reads (a progress request each) and five consistent ones (range); no new stream.
-    expect(kv.requests.snapshot()).toEqual({ progress: 5, range: 5 });
+    // Five serializable reads and five consistent ones, a range each; the cluster watch stays as it was.
+    expect(kv.requests.snapshot()).toEqual({ range: 10 });
+    expect(kv.clusterWatch).toBe('ready');
   });
 
   it('never hides a change another agent made just before the read, also while the watch catches up', async () => {
@@ -80,7 +74,7 @@ describe('Etcd3Kv reads served by the cluster watch', () => {
     }
   });
 
-  it('our own writes show at once; a failed conditional write makes the next read direct', async () => {
+  it('our own writes show at once; after a failed conditional write the next read shows the winner', async () => {
     const a = await kvFor('own');
     const b = await kvFor('own');
     await warmUp(a);
@@ -97,7 +91,7 @@ describe('Etcd3Kv reads served by the cluster watch', () => {
     ]);
   });
 
-  it('watch waits on the stream: wakes on a leader change without opening a watch per call', async () => {
+  it('watch waits on the cluster watch: wakes on a leader change without opening a watch per call', async () => {
     const a = await kvFor('wake');
     const b = await kvFor('wake');
     const written = await b.write('leader', 'pg2', { ephemeral: true });
@@ -110,6 +104,34 @@ describe('Etcd3Kv reads served by the cluster watch', () => {
     expect(await pending).toBe(true);
     expect(await a.watch('leader', written.version, 5_000)).toBe(true);
     expect(a.requests.snapshot().watch ?? 0).toBe(streams);
+  });
+
+  it('a cut connection drops the cluster watch (a wait in progress wakes); the next read starts it again', async () => {
+    const proxy = await startTcpProxy(etcd.clientPort);
+    const config = parseEtcdConfig('etcd3', { host: proxy.connectString, use_proxies: true });
+    const kv = await createEtcd3Kv(config, {
+      basePath: '/service/cut',
+      timing: fastTiming,
+      logger: memoryLogger(),
+    });
+    try {
+      await kv.write('members/pg1', '{}', { ephemeral: true });
+      await warmUp(kv);
+      const waiting = kv.watchKeySet('members/', 20_000);
+      const started = Date.now();
+      proxy.cut();
+      expect(await waiting).toBe(true);
+      expect(Date.now() - started).toBeLessThan(2_000);
+      expect(kv.clusterWatch).toBe('idle');
+      proxy.restore();
+      const streams = kv.requests.snapshot().watch ?? 0;
+      await warmUp(kv);
+      expect(kv.requests.snapshot().watch).toBe(streams + 1);
+      expect((await kv.readAll({ consistent: false })).nodes.map((n) => n.key)).toEqual(['members/pg1']);
+    } finally {
+      await kv.close();
+      await proxy.close();
+    }
   });
 
   it('a paused etcd is not hidden by the cache: the read fails within retry_timeout, then recovers', async () => {

@@ -1,14 +1,7 @@
-import type { KeyVersion, KvNode, KvSnapshot, Logger } from '@patroni/ha-core';
-import type { Etcd3, IKeyValue, IWatchResponse } from 'etcd3';
-import { closeStream } from './etcd3-streams.js';
-
-type WatchStream = Awaited<ReturnType<Etcd3['watchClient']['watch']>>;
-
-/**
- * A freshness check's outcome: `fresh` (etcd's revision is one the cache is complete up to), `behind`
- * (etcd moved on since: read directly), `not-ready`, or `no-answer` (etcd paused, cut off, or too old).
- */
-export type Freshness = 'fresh' | 'behind' | 'not-ready' | 'no-answer';
+import type { KeyVersion, KvNode, Logger } from '@patroni/ha-core';
+import { asRecord, base64, gatewayKvOf, headerRevisionOf, nodeOf } from './etcd3-codec.js';
+import type { Etcd3Rpc } from './etcd3-rpc.js';
+import type { StreamHandle } from './gateway-http.js';
 
 /** What happened to a cached key; `dropped` (key null) when the cache itself was dropped. */
 export type CacheChange =
@@ -25,20 +18,16 @@ export function directChildren(keys: Iterable<string>, prefix: string): Set<stri
   return children;
 }
 
-const revisionOf = (version: KeyVersion | undefined) =>
-  version !== undefined && /^\d+$/.test(version) ? BigInt(version) : -1n;
+const revisionOf = (version: KeyVersion | null | undefined) =>
+  version !== undefined && version !== null && /^\d+$/.test(version) ? BigInt(version) : -1n;
 
 /**
- * The cluster prefix kept in memory by one long-lived watch stream (dcs.md §7.1 "Watch/cache"): filled
- * from a range at revision R, then every event from R+1 on. Ready once etcd confirmed the watch. A stream
- * error, end, cancel or compaction drops the cache (callers then read directly and start it again).
- *
- * `completeUpTo` is the revision up to which every change under the prefix is in the cache: a range's
- * revision, an event response's revision (etcd sends a watcher's events in order), or our own write's when
- * it directly follows. Before a read is served, `confirm` sends one progress request: etcd answers with its
- * current revision, and only when that equals `completeUpTo` is the cache served. A progress answer alone
- * proves nothing about events still queued (etcd 3.4 may answer before sending them, e.g. while the watcher
- * catches up): a newer revision means a direct read; no answer within the timeout drops the cache.
+ * The cluster prefix's keys as one long-lived watch stream of etcd's gateway reports them (dcs.md §7.1
+ * "Watch/cache"): filled from a range at revision R, then every event from R+1 on. It only wakes waits
+ * (`watch`, `watchKeySet`) and tells key versions: reads always go to etcd, since over HTTP/1.1 there is no
+ * progress request that could prove the cache fresh. Ready once etcd confirmed the watch (`created`). A
+ * stream error, end, cancel or compaction drops it (the next read starts it again); each direct range read
+ * is adopted as its new base.
  */
 export class PrefixWatchCache {
   readonly #prefix: Buffer;
@@ -47,12 +36,12 @@ export class PrefixWatchCache {
   #nodes = new Map<string, KvNode>();
   /** Revision of each key's last deletion, so an older PUT arriving later does not resurrect it. */
   #deletedAt = new Map<string, bigint>();
-  #stream: WatchStream | null = null;
+  #stream: StreamHandle | null = null;
   #state: 'idle' | 'starting' | 'ready' = 'idle';
   /** Bumped on every (re)start and drop: callbacks of an older stream are ignored. */
   #generation = 0;
   #changeListeners = new Set<(change: CacheChange) => void>();
-  #progressWaiters = new Set<(revision: bigint | null) => void>();
+  /** Every change under the prefix up to this revision is in the cache. */
   #completeUpTo = -1n;
 
   constructor(prefix: Buffer, rangeEnd: Buffer, logger: Logger) {
@@ -69,12 +58,12 @@ export class PrefixWatchCache {
     return this.#state === 'idle';
   }
 
-  snapshot(): KvSnapshot {
-    const nodes = [...this.#nodes.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    return { nodes };
+  /** `starting` between opening the stream and etcd's `created` answer. */
+  get state(): 'idle' | 'starting' | 'ready' {
+    return this.#state;
   }
 
-  /** The cached keys. Only meaningful while ready. */
+  /** The cached keys. Only meaningful while not idle. */
   keys(): IterableIterator<string> {
     return this.#nodes.keys();
   }
@@ -85,51 +74,34 @@ export class PrefixWatchCache {
   }
 
   /** Opens the watch from `revision + 1` over the nodes a range read at `revision`. */
-  async start(client: Etcd3, nodes: readonly KvNode[], revision: string): Promise<void> {
+  async start(rpc: Etcd3Rpc, nodes: readonly KvNode[], revision: string): Promise<void> {
     if (this.#state !== 'idle') return;
     const generation = ++this.#generation;
     this.#state = 'starting';
     this.#nodes = new Map(nodes.map((node) => [node.key, node]));
     this.#deletedAt.clear();
     this.#completeUpTo = BigInt(revision);
-    let stream: WatchStream;
+    const createRequest = {
+      key: base64(this.#prefix),
+      range_end: base64(this.#rangeEnd),
+      start_revision: (BigInt(revision) + 1n).toString(),
+    };
+    let stream: StreamHandle;
     try {
-      stream = await client.watchClient.watch();
+      stream = await rpc.openWatch(createRequest, {
+        onMessage: (result) => this.#onResponse(generation, result),
+        onEnd: (error) => this.#lost(generation, error.message),
+      });
     } catch (error) {
       if (generation === this.#generation) this.#state = 'idle';
       this.#logger.debug(`etcd3: could not open the cluster watch: ${String(error)}`);
       return;
     }
     if (generation !== this.#generation) {
-      closeStream(stream);
+      stream.close();
       return;
     }
     this.#stream = stream;
-    // Our own cancel raises a CANCELLED error: the listeners stay and the generation check ignores it.
-    stream.on('data', (response: IWatchResponse) => this.#onResponse(generation, response));
-    stream.on('error', (error: Error) => this.#lost(generation, `error: ${error.message}`));
-    stream.on('end', () => this.#lost(generation, 'ended'));
-    const startRevision = (BigInt(revision) + 1n).toString();
-    stream.write({
-      create_request: { key: this.#prefix, range_end: this.#rangeEnd, start_revision: startRevision },
-    });
-  }
-
-  /** One progress round trip on the stream within `timeoutMs`. */
-  confirm(timeoutMs: number): Promise<Freshness> {
-    const stream = this.#stream;
-    if (this.#state !== 'ready' || stream === null) return Promise.resolve('not-ready');
-    return new Promise<Freshness>((resolve) => {
-      const settle = (revision: bigint | null) => {
-        clearTimeout(timer);
-        this.#progressWaiters.delete(settle);
-        if (revision === null || this.#state !== 'ready') resolve('no-answer');
-        else resolve(revision <= this.#completeUpTo ? 'fresh' : 'behind');
-      };
-      const timer = setTimeout(() => settle(null), timeoutMs);
-      this.#progressWaiters.add(settle);
-      stream.write({ progress_request: {} });
-    });
   }
 
   /** A direct range read at `revision` while the stream runs: the cache takes it as its new base. */
@@ -185,22 +157,15 @@ export class PrefixWatchCache {
   applyPut(key: string, value: string, revision: KeyVersion, session: string | null): void {
     if (this.#state === 'idle') return;
     this.#put({ key, value, version: revision, session });
-    this.#advanceByOwnWrite(revisionOf(revision));
   }
 
   /** A successful local delete at `revision`. */
   applyDelete(key: string, revision: KeyVersion): void {
     if (this.#state === 'idle') return;
     this.#delete(key, revisionOf(revision));
-    this.#advanceByOwnWrite(revisionOf(revision));
   }
 
-  /** Our write at the revision right after `completeUpTo` was the only change in between. */
-  #advanceByOwnWrite(revision: bigint): void {
-    if (revision === this.#completeUpTo + 1n) this.#completeUpTo = revision;
-  }
-
-  /** Drops the cache and closes the stream; the next read goes to etcd and starts it again. */
+  /** Drops the cache and closes the stream; the next read starts it again. */
   drop(reason: string): void {
     if (this.#state === 'idle') return;
     this.#logger.debug(`etcd3: cluster watch dropped (${reason})`);
@@ -210,52 +175,38 @@ export class PrefixWatchCache {
     this.#deletedAt.clear();
     const stream = this.#stream;
     this.#stream = null;
-    if (stream !== null) closeStream(stream);
-    for (const waiter of [...this.#progressWaiters]) waiter(null);
+    stream?.close();
     for (const listener of [...this.#changeListeners]) listener({ kind: 'dropped', key: null });
   }
 
   #lost(generation: number, why: string): void {
-    if (generation === this.#generation) this.drop(`stream ${why}`);
+    if (generation === this.#generation) this.drop(`stream: ${why}`);
   }
 
-  #onResponse(generation: number, response: IWatchResponse): void {
+  #onResponse(generation: number, result: Record<string, unknown>): void {
     if (generation !== this.#generation) return;
-    const compacted = response.compact_revision !== undefined && response.compact_revision !== '0';
-    if (response.canceled || compacted) {
-      this.drop(compacted ? `compacted at ${response.compact_revision}` : 'canceled by etcd');
+    const compactRevision = typeof result.compact_revision === 'string' ? result.compact_revision : '0';
+    if (result.canceled === true || compactRevision !== '0') {
+      this.drop(compactRevision !== '0' ? `compacted at ${compactRevision}` : 'canceled by etcd');
       return;
     }
-    if (response.created) {
+    if (result.created === true) {
       // The created answer's revision says nothing about events still to come for a past start revision.
       this.#state = 'ready';
       return;
     }
-    const events = response.events ?? [];
-    const revision = revisionOf(response.header?.revision);
-    if (events.length === 0) {
-      for (const waiter of [...this.#progressWaiters]) waiter(revision);
-      return;
-    }
+    const events = Array.isArray(result.events) ? (result.events as unknown[]) : [];
     const base = this.#completeUpTo;
-    for (const event of events) {
-      const key = this.#relative(event.kv);
-      if (key === null || revisionOf(event.kv.mod_revision) <= base) continue;
-      if (String(event.type).toUpperCase() === 'DELETE') this.#delete(key, revisionOf(event.kv.mod_revision));
-      else
-        this.#put({
-          key,
-          value: event.kv.value.toString(),
-          version: event.kv.mod_revision,
-          session: event.kv.lease && event.kv.lease !== '0' ? event.kv.lease : null,
-        });
+    for (const raw of events) {
+      const event = asRecord(raw);
+      const kv = gatewayKvOf(event?.kv);
+      const node = kv !== null ? nodeOf(kv, this.#prefix) : null;
+      if (node === null || revisionOf(node.version) <= base) continue;
+      if (event?.type === 'DELETE') this.#delete(node.key, revisionOf(node.version));
+      else this.#put(node);
     }
-    if (revision > this.#completeUpTo) this.#completeUpTo = revision;
-  }
-
-  #relative(kv: IKeyValue): string | null {
-    if (!kv.key.subarray(0, this.#prefix.length).equals(this.#prefix)) return null;
-    return kv.key.subarray(this.#prefix.length).toString();
+    const revision = revisionOf(headerRevisionOf(result));
+    if (events.length > 0 && revision > this.#completeUpTo) this.#completeUpTo = revision;
   }
 
   #put(node: KvNode): void {

@@ -1,44 +1,42 @@
-import { readFileSync } from 'node:fs';
-import { rootCertificates } from 'node:tls';
 import { DcsUnavailableError, type Logger } from '@patroni/ha-core';
-import { Etcd3, type IOptions } from 'etcd3';
 import type { EtcdConfig } from '../config.js';
 import { sameEndpoints } from '../endpoints.js';
 import type { RequestCounter } from '../request-counter.js';
 import { withRetries } from '../request-plan.js';
-import { isLeaseNotFound, isTransientEtcd3Error } from './etcd3-errors.js';
-import { passThroughPolicy } from './pass-through-policy.js';
+import { type GatewayApi, gatewayApiOf } from './api-version.js';
+import {
+  Etcd3GatewayError,
+  GrpcCode,
+  gatewayErrorOf,
+  isAuthError,
+  isTransientEtcd3Error,
+} from './gateway-errors.js';
+import { GatewayHttp, type StreamHandle, type StreamHandlers } from './gateway-http.js';
+import { isLeaseNotFound } from './lease-not-found.js';
 
-/** A call's per-attempt options: an absolute gRPC deadline. */
-export interface AttemptOptions {
-  readonly deadline: Date;
-}
+/** Gateway methods whose answer is a stream message (`{"result": ...}`) even for one request. */
+const STREAMING_METHODS: ReadonlySet<string> = new Set(['/lease/keepalive']);
 
-function credentialsOf(config: EtcdConfig): IOptions['credentials'] {
-  const { cacert, cert, key } = config.tls;
-  if (cacert === null && cert === null) return undefined;
-  return {
-    rootCertificate: cacert !== null ? readFileSync(cacert) : Buffer.from(rootCertificates.join('\n')),
-    ...(cert !== null ? { certChain: readFileSync(cert) } : {}),
-    ...(key !== null
-      ? { privateKey: readFileSync(key) }
-      : cert !== null
-        ? { privateKey: readFileSync(cert) }
-        : {}),
-  };
-}
+/** The longest one-off housekeeping request (version, authentication, member list) may take. */
+const HOUSEKEEPING_MAX_MS = 3_000;
 
 /**
- * The etcd v3 gRPC client with Patroni's request discipline: every call bounded by retry_timeout, split
- * into per-attempt deadlines; transient errors retried on another host; cluster members discovered from
- * the configured endpoints (unless they are proxies) and refreshed every ttl*10. Counts every request.
+ * The etcd v3 client over etcd's JSON gateway (HTTP/1.1, as Python Patroni talks to etcd) with Patroni's
+ * request discipline: every call bounded by retry_timeout, split into per-attempt timeouts across hosts;
+ * transient errors retried on the next host; the API prefix from `GET /version`; token authentication
+ * renewed once when etcd rejects the token; cluster members discovered from the configured endpoints
+ * (unless they are proxies) and refreshed every ttl*10. Counts every request by kind.
  */
 export class Etcd3Rpc {
   readonly #config: EtcdConfig;
   readonly #counter: RequestCounter;
   readonly #logger: Logger;
+  readonly #http: GatewayHttp;
   #endpoints: string[];
-  #client: Etcd3;
+  #current = 0;
+  #api: GatewayApi | null = null;
+  /** `disabled`: etcd said authentication is not enabled; `null` token: not authenticated yet. */
+  #auth: { token: string | null; disabled: boolean } = { token: null, disabled: false };
   #retryTimeoutMs: number;
   #discoveryEveryMs: number;
   #lastDiscoveryMs = Number.NEGATIVE_INFINITY;
@@ -57,7 +55,7 @@ export class Etcd3Rpc {
     this.#endpoints = [...endpoints];
     this.#retryTimeoutMs = timing.retryTimeoutMs;
     this.#discoveryEveryMs = timing.ttlMs * 10;
-    this.#client = this.#makeClient(this.#endpoints);
+    this.#http = new GatewayHttp(config);
   }
 
   get endpoints(): readonly string[] {
@@ -68,57 +66,58 @@ export class Etcd3Rpc {
     return this.#retryTimeoutMs;
   }
 
+  /** What `/version` said; null until the first call got an answer. */
+  get api(): GatewayApi | null {
+    return this.#api;
+  }
+
   setTiming(timing: { retryTimeoutMs: number; ttlMs: number }): void {
     this.#retryTimeoutMs = timing.retryTimeoutMs;
     this.#discoveryEveryMs = timing.ttlMs * 10;
   }
 
-  #makeClient(hosts: readonly string[]): Etcd3 {
-    const auth =
-      this.#config.username !== null
-        ? { auth: { username: this.#config.username, password: this.#config.password ?? '' } }
-        : {};
-    return new Etcd3({
-      hosts: [...hosts],
-      credentials: credentialsOf(this.#config),
-      ...auth,
-      faultHandling: { global: passThroughPolicy(), host: () => passThroughPolicy() },
-      grpcOptions: {
-        'grpc.initial_reconnect_backoff_ms': 200,
-        'grpc.max_reconnect_backoff_ms': 1_000,
-        'grpc.keepalive_time_ms': 10_000,
-        'grpc.keepalive_timeout_ms': 5_000,
-      },
-    });
-  }
-
-  /** The current client, for streams (watch, keep-alive) that manage their own lifetime. */
-  get client(): Etcd3 {
-    return this.#client;
-  }
-
   /**
-   * Runs one logical request (`kind` is what gets counted) with retries until retry_timeout. A lease that
-   * etcd does not know is rethrown as is (callers grant a new one); other failures → DcsUnavailableError.
+   * One logical call of gateway `method` (`/kv/range`...; `kind` is what gets counted) with retries until
+   * the budget is spent. A lease etcd does not know is rethrown as is (callers grant a new one); every
+   * other failure becomes DcsUnavailableError.
    */
-  async call<T>(
+  async call(
     kind: string,
     what: string,
-    request: (client: Etcd3, options: AttemptOptions) => Promise<T>,
+    method: string,
+    body: unknown,
     budgetMs = this.#retryTimeoutMs,
-  ): Promise<T> {
+  ): Promise<Record<string, unknown>> {
     await this.#maybeDiscover();
+    let reauthenticated = false;
+    const isRetriable = (error: unknown) => {
+      if (isTransientEtcd3Error(error)) return true;
+      // A rejected token: authenticate again (next attempt) once per call, as Patroni does.
+      if (!isAuthError(error) || reauthenticated) return false;
+      if (this.#config.username === null) {
+        this.#logger.error('Username or password not set, authentication is not possible');
+        return false;
+      }
+      reauthenticated = true;
+      this.#logger.error(`Invalid auth token (${error instanceof Error ? error.message : ''})`);
+      this.#auth = { token: null, disabled: false };
+      return true;
+    };
     try {
       return await withRetries(
-        {
-          what: `etcd3 ${what}`,
-          budgetMs,
-          nodeCount: this.#endpoints.length,
-          isRetriable: isTransientEtcd3Error,
-        },
-        (attemptTimeoutMs) => {
-          this.#counter.count(kind);
-          return request(this.#client, { deadline: new Date(Date.now() + attemptTimeoutMs) });
+        { what: `etcd3 ${what}`, budgetMs, nodeCount: this.#endpoints.length, isRetriable },
+        async (attemptTimeoutMs) => {
+          const endpoint = this.#endpoint();
+          const deadlineMs = Date.now() + attemptTimeoutMs;
+          try {
+            const api = await this.#prepare(endpoint, deadlineMs);
+            this.#counter.count(kind);
+            const answer = await this.#post(endpoint, api, method, body, deadlineMs - Date.now());
+            return STREAMING_METHODS.has(method) ? streamResult(answer) : answer;
+          } catch (error) {
+            if (isTransientEtcd3Error(error)) this.#rotate();
+            throw error;
+          }
         },
       );
     } catch (error) {
@@ -128,29 +127,142 @@ export class Etcd3Rpc {
     }
   }
 
+  /**
+   * Opens a watch stream with `createRequest` on the current endpoint (a socket of its own). Fails at once
+   * (no retries) when etcd cannot be reached: a watch only wakes waits, the next read tries again.
+   */
+  async openWatch(createRequest: Record<string, unknown>, handlers: StreamHandlers): Promise<StreamHandle> {
+    const endpoint = this.#endpoint();
+    const api = await this.#prepare(
+      endpoint,
+      Date.now() + Math.min(this.#retryTimeoutMs, HOUSEKEEPING_MAX_MS),
+    );
+    if (!api.watchSupported) {
+      throw new Etcd3GatewayError('fatal', `etcd ${api.clusterVersion} has no watches`);
+    }
+    return this.#http.openStream(
+      endpoint,
+      `${api.prefix}/watch`,
+      { create_request: createRequest },
+      this.#headers(api),
+      handlers,
+    );
+  }
+
+  /** Whether the cluster answers watches (etcd ≥ 3.1); true until `/version` said otherwise. */
+  get watchSupported(): boolean {
+    return this.#api?.watchSupported ?? true;
+  }
+
+  #endpoint(): string {
+    return this.#endpoints[this.#current % this.#endpoints.length] ?? '';
+  }
+
+  #rotate(): void {
+    this.#current = (this.#current + 1) % Math.max(1, this.#endpoints.length);
+  }
+
+  #headers(api: GatewayApi): Record<string, string> {
+    return this.#auth.token !== null && api.authSupported ? { authorization: this.#auth.token } : {};
+  }
+
+  #post(endpoint: string, api: GatewayApi, method: string, body: unknown, timeoutMs: number) {
+    return this.#http.request(
+      endpoint,
+      'POST',
+      api.prefix + method,
+      body,
+      this.#headers(api),
+      Math.max(1, timeoutMs),
+    );
+  }
+
+  /** The API prefix (asked once) and, with a username, a token; both within the attempt's deadline. */
+  async #prepare(endpoint: string, deadlineMs: number): Promise<GatewayApi> {
+    let api = this.#api;
+    if (api === null) {
+      this.#counter.count('version');
+      const answer = await this.#http.request(
+        endpoint,
+        'GET',
+        '/version',
+        undefined,
+        {},
+        deadlineMs - Date.now(),
+      );
+      const result = gatewayApiOf(answer);
+      if (!result.ok) throw new Etcd3GatewayError('transient', result.reason);
+      api = result.api;
+      this.#api = api;
+      if (!api.authSupported && this.#config.username !== null) {
+        this.#logger.warn(
+          `Detected Etcd version ${api.clusterVersion} is lower than 3.3.0, authentication is not supported`,
+        );
+      }
+    }
+    if (
+      this.#config.username !== null &&
+      api.authSupported &&
+      this.#auth.token === null &&
+      !this.#auth.disabled
+    ) {
+      await this.#authenticate(endpoint, api, deadlineMs);
+    }
+    return api;
+  }
+
+  async #authenticate(endpoint: string, api: GatewayApi, deadlineMs: number): Promise<void> {
+    this.#logger.info('Trying to authenticate on Etcd...');
+    this.#counter.count('authenticate');
+    const credentials = { name: this.#config.username, password: this.#config.password ?? '' };
+    try {
+      const answer = await this.#post(
+        endpoint,
+        api,
+        '/auth/authenticate',
+        credentials,
+        deadlineMs - Date.now(),
+      );
+      const token = typeof answer.token === 'string' && answer.token !== '' ? answer.token : null;
+      this.#auth = { token, disabled: token === null };
+    } catch (error) {
+      if (
+        error instanceof Etcd3GatewayError &&
+        error.grpcCode === GrpcCode.FailedPrecondition &&
+        /not enabled/.test(error.message)
+      ) {
+        this.#logger.info('Etcd authentication is not enabled');
+        this.#auth = { token: null, disabled: true };
+        return;
+      }
+      if (error instanceof Etcd3GatewayError && /authentication failed/.test(error.message)) {
+        this.#logger.error(`Etcd3 authentication failed: ${error.message}`);
+      }
+      throw error;
+    }
+  }
+
   /** Reads the member list and switches to its client URLs when they differ (not for proxies). */
   async #maybeDiscover(): Promise<void> {
     if (this.#config.useProxies || this.#closed) return;
     const now = Date.now();
     if (now - this.#lastDiscoveryMs < this.#discoveryEveryMs) return;
     this.#lastDiscoveryMs = now;
+    const endpoint = this.#endpoint();
     try {
+      const deadlineMs = now + Math.min(this.#retryTimeoutMs, HOUSEKEEPING_MAX_MS);
+      const api = await this.#prepare(endpoint, deadlineMs);
       this.#counter.count('memberList');
-      const timeoutMs = Math.min(this.#retryTimeoutMs, 3_000);
-      const response = await this.#client.cluster.memberList(
-        { linearizable: false },
-        { deadline: new Date(now + timeoutMs) },
-      );
-      const urls = response.members.flatMap((m) => m.clientURLs).filter((u) => /^https?:\/\//.test(u));
+      const answer = await this.#post(endpoint, api, '/cluster/member/list', {}, deadlineMs - Date.now());
+      const urls = clientUrlsOf(answer);
       if (urls.length > 0 && !sameEndpoints(urls, this.#endpoints)) {
         this.#logger.info(`etcd3: switching to the cluster's client URLs ${urls.join(',')}`);
-        const old = this.#client;
         this.#endpoints = [...new Set(urls)];
-        this.#client = this.#makeClient(this.#endpoints);
-        old.close();
+        this.#current = 0;
       }
     } catch (error) {
-      // Discovery is best effort: keep the endpoints we have, try again next time.
+      // Discovery is best effort: keep the endpoints we have, try again soon.
+      if (isTransientEtcd3Error(error)) this.#rotate();
       this.#lastDiscoveryMs = now - this.#discoveryEveryMs + Math.min(this.#retryTimeoutMs, 5_000);
       this.#logger.debug(`etcd3: member list failed: ${String(error)}`);
     }
@@ -158,6 +270,25 @@ export class Etcd3Rpc {
 
   close(): void {
     this.#closed = true;
-    this.#client.close();
+    this.#http.close();
   }
+}
+
+/** A streaming method's single message: its `result`, or the error it carries. */
+function streamResult(answer: Record<string, unknown>): Record<string, unknown> {
+  const result = answer.result;
+  if (typeof result === 'object' && result !== null && !Array.isArray(result)) {
+    return result as Record<string, unknown>;
+  }
+  throw gatewayErrorOf(null, answer);
+}
+
+/** The http(s) client URLs of a `/cluster/member/list` answer. */
+export function clientUrlsOf(answer: Record<string, unknown>): string[] {
+  const members = Array.isArray(answer.members) ? (answer.members as unknown[]) : [];
+  return members.flatMap((member) => {
+    const urls = (member as { clientURLs?: unknown } | null)?.clientURLs;
+    if (!Array.isArray(urls)) return [];
+    return urls.filter((u): u is string => typeof u === 'string' && /^https?:\/\//.test(u));
+  });
 }

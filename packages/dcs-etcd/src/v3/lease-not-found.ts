@@ -1,6 +1,6 @@
 /**
- * etcd's "requested lease not found" (the etcd3 client's EtcdLeaseInvalidError keeps that message). By
- * message rather than class so the key-value layer does not load the gRPC client just to ask.
+ * etcd's "requested lease not found" (a write bound to a lease etcd no longer knows), by message: it comes
+ * as a gateway error answer (gRPC NotFound), and the message is what stays stable across etcd versions.
  */
 export function isLeaseNotFound(error: unknown): boolean {
   return error instanceof Error && error.message.includes('requested lease not found');

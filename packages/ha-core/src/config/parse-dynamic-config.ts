@@ -4,9 +4,9 @@
  * a non-object document or non-integer ttl/loop_wait/retry_timeout rejects the whole document, in which
  * case the previous configuration stays in force.
  */
-import { z } from 'zod';
 import { deepFreeze } from '../model/freeze.js';
 import { parseBoolish } from '../model/value-parsing.js';
+import { s } from '../schema/index.js';
 import { parseIgnoreSlots, parsePermanentSlots, rawPermanentSlots } from './slots.js';
 import { type Timing, validateTiming } from './timing.js';
 import type { DynamicConfig, DynamicPostgresqlConfig, StandbyClusterConfig } from './types.js';
@@ -22,41 +22,38 @@ export type DynamicConfigResult =
     };
 
 const pyIntSchema = (name: string, fallback: number) =>
-  z
+  s
     .unknown()
     .optional()
     .transform((value, ctx) => {
       if (value === undefined || value === null) return fallback;
       const parsed = pythonInt(value);
-      if (parsed === null) {
-        ctx.addIssue({ code: 'custom', message: `${name} must be an integer, got ${JSON.stringify(value)}` });
-        return z.NEVER;
-      }
+      if (parsed === null) return ctx.invalid(`${name} must be an integer, got ${JSON.stringify(value)}`);
       return parsed;
     });
 
-const documentSchema = z.looseObject({
+const documentSchema = s.looseObject({
   ttl: pyIntSchema('ttl', 30),
   loop_wait: pyIntSchema('loop_wait', 10),
   retry_timeout: pyIntSchema('retry_timeout', 10),
 });
 
-const stringOrNull = z.string().nullable().catch(null);
+const stringOrNull = s.string().nullable().catch(null);
 
-const standbyClusterSchema = z.looseObject({
-  host: z
-    .union([z.string(), z.number().transform(String)])
+const standbyClusterSchema = s.looseObject({
+  host: s
+    .union([s.string(), s.number().transform(String)])
     .nullable()
     .catch(null),
-  port: z
+  port: s
     .unknown()
     .optional()
     .transform((value) => parseIntWithUnit(value)),
   primary_slot_name: stringOrNull,
-  create_replica_methods: z.array(z.string()).catch([]),
+  create_replica_methods: s.array(s.string()).catch([]),
   restore_command: stringOrNull,
   archive_cleanup_command: stringOrNull,
-  recovery_min_apply_delay: z.union([z.string(), z.number()]).nullable().catch(null),
+  recovery_min_apply_delay: s.union([s.string(), s.number()]).nullable().catch(null),
 });
 
 /** Keys of the dynamic `postgresql` section that are local-only (Patroni drops them from /config). */
@@ -78,8 +75,8 @@ const PARSED_POSTGRESQL_KEYS = new Set([
   'recovery_conf',
 ]);
 
-const stringList = z.array(z.string()).nullable().catch(null);
-const paramValues = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
+const stringList = s.array(s.string()).nullable().catch(null);
+const paramValues = s.record(s.string(), s.union([s.string(), s.number(), s.boolean()]));
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
