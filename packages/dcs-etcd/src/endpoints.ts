@@ -1,6 +1,7 @@
 import { resolveSrv } from 'node:dns/promises';
 import type { EtcdConfig } from './config.js';
 import { EtcdError, EtcdErrorCode } from './errors.js';
+import { readBody } from './read-body.js';
 
 export interface SrvRecord {
   readonly name: string;
@@ -41,13 +42,9 @@ async function httpGet(url: string, timeoutMs: number): Promise<{ status: number
   const { get } = url.startsWith('https:') ? await import('node:https') : await import('node:http');
   return new Promise((resolve, reject) => {
     const req = get(url, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => {
-        clearTimeout(timer);
-        resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') });
-      });
-      res.on('error', reject);
+      readBody(res)
+        .then((text) => resolve({ status: res.statusCode ?? 0, text }), reject)
+        .finally(() => clearTimeout(timer));
     });
     const timer = setTimeout(() => req.destroy(new Error(`GET ${url} timed out`)), Math.max(1, timeoutMs));
     req.on('error', (error) => {

@@ -7,6 +7,8 @@ export interface EtcdServer {
   /** `http://127.0.0.1:<port>` */
   readonly endpoint: string;
   readonly clientPort: number;
+  /** `http://127.0.0.1:<peer port>` (etcd serves `/members` there). */
+  readonly peerUrl: string;
   readonly process: ManagedProcess;
   /** Stops the server (data dir kept) so a test can start it again with `restart()`. */
   pause(): Promise<void>;
@@ -45,6 +47,7 @@ export async function startEtcd(options: { enableV2?: boolean } = {}): Promise<E
   return {
     endpoint,
     clientPort,
+    peerUrl: peer,
     get process() {
       return proc;
     },

@@ -4,6 +4,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Logger } from '@patroni/ha-core';
 import type { EtcdConfig } from '../config.js';
 import { sameEndpoints } from '../endpoints.js';
+import { readBody } from '../read-body.js';
 import type { RequestCounter } from '../request-counter.js';
 import { withRetries } from '../request-plan.js';
 
@@ -216,16 +217,6 @@ export class Etcd2Http {
   close(): void {
     this.#agent.destroy();
   }
-}
-
-function readBody(res: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    res.on('data', (c: Buffer) => chunks.push(c));
-    res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    res.on('error', reject);
-    res.on('aborted', () => reject(new Error('response aborted')));
-  });
 }
 
 function toResponse(res: IncomingMessage, text: string): V2Response {

@@ -1,6 +1,5 @@
-import { join } from 'node:path';
 import { DcsUnavailableError } from '@patroni/ha-core';
-import { freePort, type ManagedProcess, makeTempDir, spawnManaged, waitUntil } from '@patroni/testkit';
+import { type EtcdServer, startEtcd, waitUntil } from '@patroni/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEtcdConfig } from '../config.js';
 import { realDiscoveryIo } from '../endpoints.js';
@@ -8,9 +7,8 @@ import { fastTiming, gatewayPost, memoryLogger } from '../test-helpers.js';
 import { createEtcd3Kv } from './create-etcd3-kv.js';
 import type { Etcd3Kv } from './etcd3-kv.js';
 
-// An etcd of this file's own (its peer URL is needed too), with token authentication enabled.
-let dir: { path: string; remove(): Promise<void> };
-let etcd: ManagedProcess;
+// An etcd of this file's own, with token authentication enabled.
+let etcd: EtcdServer;
 let endpoint: string;
 let peer: string;
 const open: Etcd3Kv[] = [];
@@ -21,28 +19,9 @@ async function rootToken(): Promise<string> {
 }
 
 beforeAll(async () => {
-  dir = await makeTempDir('etcd-auth');
-  endpoint = `http://127.0.0.1:${await freePort()}`;
-  peer = `http://127.0.0.1:${await freePort()}`;
-  etcd = spawnManaged(
-    'etcd',
-    [
-      '--name=auth',
-      `--data-dir=${join(dir.path, 'data')}`,
-      `--listen-client-urls=${endpoint}`,
-      `--advertise-client-urls=${endpoint}`,
-      `--listen-peer-urls=${peer}`,
-      `--initial-advertise-peer-urls=${peer}`,
-      `--initial-cluster=auth=${peer}`,
-      '--log-level=warn',
-    ],
-    { logFile: join(dir.path, 'etcd.log') },
-  );
-  await waitUntil(
-    'etcd healthy',
-    async () => (await fetch(`${endpoint}/health`).catch(() => null))?.ok === true,
-    15_000,
-  );
+  etcd = await startEtcd({ enableV2: false });
+  endpoint = etcd.endpoint;
+  peer = etcd.peerUrl;
   await gatewayPost(endpoint, '/auth/user/add', ROOT);
   await gatewayPost(endpoint, '/auth/user/grant', { user: 'root', role: 'root' });
   await gatewayPost(endpoint, '/auth/enable', {});
@@ -50,7 +29,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(open.map((kv) => kv.close().catch(() => undefined)));
   await etcd?.stop();
-  await dir?.remove();
 });
 
 async function kvAs(credentials: { username?: string; password?: string }, scope = 'auth') {

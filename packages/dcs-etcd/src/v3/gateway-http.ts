@@ -3,10 +3,10 @@ import {
   type ClientRequest,
   Agent as HttpAgent,
   request as httpRequest,
-  type IncomingMessage,
   type RequestOptions,
 } from 'node:http';
 import type { EtcdConfig } from '../config.js';
+import { readBody } from '../read-body.js';
 import { Etcd3GatewayError, gatewayErrorOf } from './gateway-errors.js';
 import { JsonObjectStream } from './json-object-stream.js';
 
@@ -83,7 +83,7 @@ export class GatewayHttp {
     const { send, options } = await this.#prepare(endpoint, method, headers, payload, true);
     return new Promise((resolve, reject) => {
       const req = send(new URL(path, endpoint), options, (res) => {
-        readText(res).then((text) => {
+        readBody(res).then((text) => {
           clearTimeout(timer);
           const status = res.statusCode ?? 0;
           const parsed = parseJson(text);
@@ -129,7 +129,7 @@ export class GatewayHttp {
     };
     const req: ClientRequest = send(new URL(path, endpoint), options, (res) => {
       if ((res.statusCode ?? 0) >= 400) {
-        readText(res).then(
+        readBody(res).then(
           (text) => end(gatewayErrorOf(res.statusCode ?? 0, parseJson(text), text)),
           (error: unknown) => end(transient(`stream answer lost: ${messageOf(error)}`, error)),
         );
@@ -200,16 +200,6 @@ export class GatewayHttp {
     this.#httpAgent.destroy();
     this.#https?.agent.destroy();
   }
-}
-
-function readText(res: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    res.on('data', (chunk: Buffer) => chunks.push(chunk));
-    res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    res.on('error', reject);
-    res.on('aborted', () => reject(new Error('answer aborted')));
-  });
 }
 
 function parseJson(text: string): unknown {
