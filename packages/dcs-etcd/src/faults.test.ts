@@ -87,8 +87,13 @@ describe.each<EtcdApi>(['etcd3', 'etcd'])('%s: etcd faults', (api) => {
     // pg1's key goes away (as on expiry) and pg2 takes the lock.
     expect(await a.releaseLeader()).toBe(true);
     expect(await b.acquireLeader()).toBe(true);
-    const fresh = await a.loadCluster();
-    expect(fresh.leader?.name).toBe('pg2');
+    // etcd3 serves a's reads from its watch cache: pg2 shows once the watch delivered the event.
+    let fresh = await a.loadCluster();
+    await waitUntil(
+      'pg1 sees pg2 as leader',
+      async () => (fresh = await a.loadCluster()).leader?.name === 'pg2',
+      5_000,
+    );
     expect(seenByA.leader?.name).toBe('pg1');
     expect(await a.renewLeader(fresh)).toBe(false);
     expect((await b.loadCluster()).leader?.name).toBe('pg2');

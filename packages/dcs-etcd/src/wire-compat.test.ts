@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { asLsn, clusterTimeline, type Dcs, failoverPresent } from '@patroni/ha-core';
-import { type EtcdServer, makeTempDir, startEtcd } from '@patroni/testkit';
+import { type EtcdServer, makeTempDir, startEtcd, waitUntil } from '@patroni/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends, type EtcdApi } from './backends.js';
 import { contextFor, gatewayPost, memberData } from './test-helpers.js';
@@ -145,7 +145,16 @@ describe.each<EtcdApi>(['etcd3', 'etcd'])('%s: wire compatibility with Python Pa
 
     // patronictl edit-config writes with a CAS on the version it read; we read its write.
     await patronictl('edit-config', '--set', 'loop_wait=5', '--force');
-    const after = await pg1.loadCluster();
+    // etcd3 may serve pg1's read from its watch cache: the write shows once the event arrived.
+    let after = await pg1.loadCluster();
+    await waitUntil(
+      'pg1 reads the new config',
+      async () => {
+        after = await pg1.loadCluster();
+        return after.config?.data.loop_wait === 5;
+      },
+      5_000,
+    );
     expect(after.config?.data.loop_wait).toBe(5);
     expect(after.config?.data.ttl).toBe(30);
   });

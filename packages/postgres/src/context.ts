@@ -14,7 +14,9 @@ import type { BootstrapConfig, PostgresqlConfig } from './config.js';
 import { localHost } from './conninfo.js';
 import type { ControlDataReading } from './controldata.js';
 import { PostgresError, PostgresErrorCode } from './errors.js';
+import type { PostmasterCheck } from './postmaster.js';
 import { LogicalSlotAdvancer } from './slot-advance.js';
+import type { ExistingSlot } from './slots.js';
 
 export interface PostgresDeps {
   /** Cluster name (`scope`): cluster_name, callback argument, custom method `--scope`. */
@@ -28,6 +30,14 @@ export interface PostgresDeps {
   readonly dynamicConfig?: () => DynamicConfig | null;
   /** Where the postmaster's stdout/stderr go (appended); default: inherited from the agent. */
   readonly postmasterLogFile?: string;
+}
+
+/** What slots.ts needs from one status query, with the role and state it was read in. */
+export interface ObservedSlots {
+  readonly existing: readonly ExistingSlot[];
+  readonly facts: { readonly recovery: boolean; readonly version: number; readonly replayed: string | null };
+  readonly role: PostgresRole;
+  readonly state: PostgresState;
 }
 
 export type PostgresRole =
@@ -56,6 +66,8 @@ export class PgContext {
   timelineHistoryCache: { timeline: Timeline; entries: readonly TimelineSwitch[] | null } | null = null;
   /** IDENTIFY_SYSTEM's timeline of a replica without WAL receiver, for one postmaster and replay position. */
   replicaTimelineCache: { startTime: string; replayedLsn: Lsn; timeline: Timeline | null } | null = null;
+  /** The postmaster check of the last observe(): canRewind reuses it in the same cycle. */
+  observedPostmaster: PostmasterCheck | null = null;
   /** The last pg_controldata reading (controldata.ts decides when it may be reused). */
   controlData: ControlDataReading | null = null;
   /** `pg_rewind --help` outcome per binary (path, size, mtime): asked once per binary, not every cycle. */
@@ -73,6 +85,11 @@ export class PgContext {
   readonly pendingLogicalSlots = new Map<string, number | null>();
   /** Put every existing logical slot on the pending list at the next sync (agent start, Patroni's schedule()). */
   forceReadinessCheck = true;
+  /**
+   * The slots and server facts the last observe() read, for the slot sync later in the same HA cycle (slots.ts
+   * takes it once); the role and state it was read in tell whether a promote or restart came in between.
+   */
+  observedSlots: ObservedSlots | null = null;
   /** `hot_standby_feedback = on` is forced into postgresql.conf (postgres.md §9.4). */
   enforceHotStandbyFeedback = false;
   private client: pg.Client | null = null;

@@ -36,16 +36,19 @@ export function inspectDataDirectory(dataDir: string): DataDirectoryInspection {
       state: { kind: 'invalid', error: `data directory ${dataDir} is not a directory` },
       majorVersion: null,
     };
-  let entries: string[];
-  try {
-    entries = readdirSync(dataDir);
-  } catch (error) {
-    const message = `cannot read data directory ${dataDir}: ${(error as Error).message}`;
-    return { state: { kind: 'inaccessible', error: message }, majorVersion: null };
-  }
   const hasControl = existsSync(join(dataDir, 'global', 'pg_control'));
-  if (!hasControl && entries.every((e) => e.startsWith('.') || e === 'lost+found'))
-    return { state: { kind: 'empty' }, majorVersion: null };
+  // Listing the directory only tells empty from invalid, which a pg_control rules out (every cycle: skip it).
+  if (!hasControl) {
+    let entries: string[];
+    try {
+      entries = readdirSync(dataDir);
+    } catch (error) {
+      const message = `cannot read data directory ${dataDir}: ${(error as Error).message}`;
+      return { state: { kind: 'inaccessible', error: message }, majorVersion: null };
+    }
+    if (entries.every((e) => e.startsWith('.') || e === 'lost+found'))
+      return { state: { kind: 'empty' }, majorVersion: null };
+  }
   let version: number | null = null;
   try {
     version = parsePgVersionFile(readFileSync(join(dataDir, 'PG_VERSION'), 'utf8'));

@@ -6,11 +6,12 @@ import {
   type ServerSlot,
 } from '@patroni/ha-core';
 import { hasRecoverySignal } from './config-files.js';
-import type { PgContext } from './context.js';
+import type { ObservedSlots, PgContext } from './context.js';
 import { observedControlData } from './controldata.js';
 import { inspectDataDirectory } from './data-dir.js';
 import { RECOVERY_PARAMETERS } from './parameters.js';
 import { checkPostmaster } from './postmaster.js';
+import type { ExistingSlot } from './slots.js';
 import { cachedReplicaTimeline, readTimelineHistory, replicaTimeline } from './timeline.js';
 
 const lsnBytes = (expr: string) => `pg_catalog.pg_wal_lsn_diff(${expr}, '0/0')::bigint`;
@@ -40,9 +41,9 @@ SELECT pg_catalog.current_setting('server_version_num')::int AS server_version,
       state, sync_state, sync_priority, ${lsnBytes('write_lsn')} AS write_lsn, ${lsnBytes('flush_lsn')} AS flush_lsn,
       ${lsnBytes('replay_lsn')} AS replay_lsn
     FROM pg_catalog.pg_stat_replication WHERE state = 'streaming') s) AS replication,
-  (SELECT pg_catalog.json_agg(s) FROM (SELECT slot_name, slot_type, database, plugin,
+  (SELECT pg_catalog.json_agg(s) FROM (SELECT slot_name, slot_type, database, plugin, active,
       ${lsnBytes('restart_lsn')} AS restart_lsn, ${lsnBytes('confirmed_flush_lsn')} AS confirmed_flush_lsn,
-      catalog_xmin::text AS catalog_xmin
+      xmin::text AS xmin, catalog_xmin::text AS catalog_xmin, wal_status
     FROM pg_catalog.pg_replication_slots WHERE NOT temporary) s) AS slots,
   (SELECT pg_catalog.json_agg(s) FROM (SELECT name, pg_catalog.current_setting(name) AS setting, NULL AS unit FROM pg_catalog.pg_settings
     WHERE pending_restart) s) AS pending_restart
@@ -66,7 +67,7 @@ interface StatusRow {
   synchronous_standby_names: string;
   synchronous_commit: string;
   replication: Record<string, string | number | null>[] | null;
-  slots: Record<string, string | number | null>[] | null;
+  slots: Record<string, string | number | boolean | null>[] | null;
   pending_restart: { name: string; setting: string; unit: string | null }[] | null;
 }
 
@@ -88,7 +89,7 @@ function toReplication(row: Record<string, string | number | null>): Replication
   };
 }
 
-function toSlot(row: Record<string, string | number | null>): ServerSlot {
+function toSlot(row: Record<string, string | number | boolean | null>): ServerSlot {
   return {
     name: String(row.slot_name),
     type: row.slot_type === 'logical' ? 'logical' : 'physical',
@@ -120,6 +121,30 @@ export function toQueryResult(row: StatusRow): PostgresQueryResult {
     synchronousCommit: row.synchronous_commit,
     slots: (row.slots ?? []).map(toSlot),
   };
+}
+
+const textOrNull = (value: unknown) => (value === null || value === undefined ? null : String(value));
+
+/** The status query's slots and facts in the shape slots.ts reads them (its own query otherwise). */
+function observedSlotsOf(ctx: PgContext, row: StatusRow): ObservedSlots {
+  const existing: ExistingSlot[] = (row.slots ?? []).map((slot) => ({
+    slot_name: String(slot.slot_name),
+    slot_type: slot.slot_type === 'logical' ? 'logical' : 'physical',
+    database: textOrNull(slot.database),
+    plugin: textOrNull(slot.plugin),
+    active: slot.active === true,
+    restart_lsn: textOrNull(slot.restart_lsn),
+    confirmed_flush_lsn: textOrNull(slot.confirmed_flush_lsn),
+    xmin: textOrNull(slot.xmin),
+    catalog_xmin: textOrNull(slot.catalog_xmin),
+    wal_status: textOrNull(slot.wal_status),
+  }));
+  const facts = {
+    recovery: row.in_recovery,
+    version: Number(row.server_version),
+    replayed: row.in_recovery ? String(row.replayed) : null,
+  };
+  return { existing, facts, role: ctx.role, state: ctx.state };
 }
 
 /** pending_restart rows → reasons, keeping the old/new values recorded when the change was applied. */
@@ -174,6 +199,7 @@ async function primaryHistory(ctx: PgContext, query: PostgresQueryResult | null)
 export async function observe(ctx: PgContext): Promise<PostgresObservation> {
   const inspection = inspectDataDirectory(ctx.dataDir);
   const postmaster = checkPostmaster(ctx.dataDir);
+  ctx.observedPostmaster = postmaster;
   const postmasterRunning = postmaster.kind === 'running';
   if (!postmasterRunning && ['running', 'starting'].includes(ctx.state)) {
     ctx.logger.warn('postmaster is not running anymore');
@@ -181,8 +207,9 @@ export async function observe(ctx: PgContext): Promise<PostgresObservation> {
   }
   let query: PostgresQueryResult | null = null;
   let reasons = ctx.pendingRestartReason;
+  let row: StatusRow | null = null;
   if (postmasterRunning) {
-    const row = await statusRow(ctx, 2);
+    row = await statusRow(ctx, 2);
     if (row) {
       query = await withReplicaTimeline(ctx, toQueryResult(row));
       reasons = pendingReasons(ctx, row.pending_restart);
@@ -194,6 +221,7 @@ export async function observe(ctx: PgContext): Promise<PostgresObservation> {
     ? {}
     : await observedControlData(ctx, postmaster, query?.inRecovery ?? null);
   const timelineHistory = await primaryHistory(ctx, query);
+  ctx.observedSlots = row ? observedSlotsOf(ctx, row) : null;
   return {
     state: ctx.state,
     dataDirectory: inspection.state,

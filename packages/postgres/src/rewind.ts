@@ -200,7 +200,9 @@ async function rewindBinaryWorks(ctx: PgContext): Promise<boolean> {
 export async function canRewind(ctx: PgContext): Promise<boolean> {
   const usePgRewind = ctx.config.usePgRewind || ctx.dynamic()?.postgresql.usePgRewind === true;
   if (!usePgRewind || !ctx.binaries.has('pg_rewind')) return false;
-  const postmaster = checkPostmaster(ctx.dataDir);
+  // The cycle's observation checked the postmaster a moment ago; a stale check only costs a fresh
+  // pg_controldata reading (the stamp differs), and the settings asked for live in pg_control anyway.
+  const postmaster = ctx.observedPostmaster ?? checkPostmaster(ctx.dataDir);
   if (controlFileStamp(ctx.dataDir, postmaster) === null) return false;
   if (!(await rewindBinaryWorks(ctx))) return false;
   const control = await currentControlData(ctx, postmaster);

@@ -1,6 +1,6 @@
 import type { DesiredSlot, DesiredSlots, SlotSyncResult } from '@patroni/ha-core';
 import { formatLsn } from '@patroni/ha-core';
-import type { PgContext } from './context.js';
+import type { ObservedSlots, PgContext } from './context.js';
 import { errorMessage } from './errors.js';
 import { checkLogicalSlotsReadiness } from './slot-readiness.js';
 
@@ -133,7 +133,18 @@ interface ServerFacts {
   replayed: string | null;
 }
 
-/** One query a cycle: the server facts joined to every non-temporary slot (none: one row of facts only). */
+/**
+ * The slots this cycle's observe() read, taken once, while the role and state are still those it was read
+ * in (a promote or restart in between means reading again). Spares a second query every cycle.
+ */
+function takeObservedSlots(ctx: PgContext): ObservedSlots | null {
+  const observed = ctx.observedSlots;
+  ctx.observedSlots = null;
+  if (observed === null || observed.role !== ctx.role || observed.state !== ctx.state) return null;
+  return observed;
+}
+
+/** The server facts joined to every non-temporary slot (none: one row of facts only). */
 async function readSlots(ctx: PgContext): Promise<{ existing: ExistingSlot[]; facts: ServerFacts }> {
   const version = await ctx.binaries.serverVersion();
   const walStatus = version >= 130000 ? 's.wal_status' : 'NULL::text AS wal_status';
@@ -242,7 +253,7 @@ export async function syncReplicationSlots(
     ctx.enforceHotStandbyFeedback = desired.hotStandbyFeedback;
     await reload().catch((error) => ctx.logger.warn(`reload failed: ${errorMessage(error)}`));
   }
-  const { existing, facts } = await readSlots(ctx);
+  const { existing, facts } = takeObservedSlots(ctx) ?? (await readSlots(ctx));
   const canAdvance = facts.version >= 110000;
   const plan = planSlotChanges(existing, desired, { replica: facts.recovery, canAdvance });
   for (const name of plan.drop) {

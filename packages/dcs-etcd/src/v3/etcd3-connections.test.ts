@@ -50,12 +50,14 @@ describe('Etcd3Kv connections', () => {
     try {
       const written = await kv.write('leader', 'pg1', { ephemeral: true });
       if (!written.ok) throw new Error('write failed');
+      await kv.write('initialize', 'x', {});
       for (let cycle = 0; cycle < 6; cycle++) {
         await kv.refreshSession(true);
         await kv.readAll({ consistent: cycle % 2 === 0 });
         // Before the cluster watch is confirmed this opens (and closes) a watch stream of its own.
         await kv.watch('leader', written.version, 50);
-        await kv.write('initialize', 'x', { condition: { kind: 'version', version: '1' } });
+        // A conditional write that succeeds (a failed one would drop the cluster watch as possibly stale).
+        await kv.write('initialize', 'x', { condition: { kind: 'value', value: 'x' } });
       }
       const watches = kv.requests.snapshot().watch ?? 0;
       expect(watches).toBeGreaterThanOrEqual(1); // the cluster watch

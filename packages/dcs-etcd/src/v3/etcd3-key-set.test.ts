@@ -43,7 +43,12 @@ describe('Etcd3Kv.watchKeySet (member keys appearing or vanishing)', () => {
   it('waits on the cluster watch without any request; updates and other keys do not wake it', async () => {
     const { a, b } = await pair();
     expect((await b.write('members/pg2', '{"xlog_location":1}', { ephemeral: true })).ok).toBe(true);
-    await a.readAll({ consistent: false });
+    // a reads its cache: the key shows once the watch delivered it.
+    await waitUntil(
+      'a reads members/pg2',
+      async () => (await a.readAll({ consistent: false })).nodes.some((n) => n.key === 'members/pg2'),
+      5_000,
+    );
     a.requests.reset();
     const started = Date.now();
     const quiet = a.watchKeySet('members/', 1_500);

@@ -44,8 +44,8 @@ function compareFor(key: Buffer, condition: KvCondition): Record<string, string>
 /**
  * `DcsKv` over etcd v3 through its JSON gateway (dcs.md §7.1): keys under `<base>/`, one lease per agent
  * with TTL = ttl that the ephemeral keys (leader, own member) are attached to, conditions as txn compares.
- * Every read is one range; one long-lived watch of the prefix (PrefixWatchCache) wakes the waits between
- * cycles. Writes, conditions and lease keep-alives always go to etcd.
+ * One long-lived watch of the prefix (PrefixWatchCache) serves the reads once etcd confirmed it and wakes the
+ * waits between cycles. Writes, conditions and lease keep-alives always go to etcd.
  */
 export class Etcd3Kv implements DcsKv {
   readonly capabilities: KvCapabilities = Object.freeze({
@@ -99,10 +99,29 @@ export class Etcd3Kv implements DcsKv {
   }
 
   /**
+   * The cluster as the watch cache holds it once etcd confirmed the watch, as Patroni's etcd3 backend reads
+   * it (dcs.md §7.1 "Watch/cache"); otherwise one range over the prefix. Stricter than Patroni: while the
+   * cache shows the leader key on our lease, the read goes to etcd, so the leader checks its own lock against
+   * etcd every cycle rather than trusting the stream. `consistent` (patronictl) always reads etcd.
+   */
+  async readAll(options: { consistent: boolean }): Promise<KvSnapshot> {
+    if (!options.consistent && this.#cache.ready && !this.#cacheShowsOurLeaderKey()) {
+      const nodes = this.#cache.nodes();
+      this.#lastReadKeys = nodes.map((node) => node.key);
+      return { nodes };
+    }
+    return this.#readRange(options);
+  }
+
+  #cacheShowsOurLeaderKey(): boolean {
+    return this.#leaseId !== null && this.#cache.node('leader')?.session === this.#leaseId;
+  }
+
+  /**
    * One range over the prefix: serializable (Patroni tolerates a slightly stale member) unless `consistent`
    * (patronictl). Also (re)starts the cluster watch from that read's revision, or makes it the watch's base.
    */
-  async readAll(options: { consistent: boolean }): Promise<KvSnapshot> {
+  async #readRange(options: { consistent: boolean }): Promise<KvSnapshot> {
     const prefix = this.#prefix.toString();
     const answer = await this.#rpc.call('range', `range ${prefix}`, '/kv/range', {
       key: base64(this.#prefix),
@@ -143,7 +162,10 @@ export class Etcd3Kv implements DcsKv {
       };
       const answer = await this.#rpc.call('txn', `txn ${key}`, '/kv/txn', txn, budget());
       const revision = requireRevision(answer, `txn ${key}`);
-      if (answer.succeeded !== true) return { ok: false };
+      if (answer.succeeded !== true) {
+        this.#cache.drop(`txn on ${key} failed: the cache may be stale`);
+        return { ok: false };
+      }
       this.#cache.applyPut(key, value, revision, lease);
       return { ok: true, version: revision };
     };
@@ -176,7 +198,10 @@ export class Etcd3Kv implements DcsKv {
     };
     const answer = await this.#rpc.call('txn', `txn delete ${key}`, '/kv/txn', txn);
     const revision = requireRevision(answer, `txn delete ${key}`);
-    if (answer.succeeded !== true) return false;
+    if (answer.succeeded !== true) {
+      this.#cache.drop(`txn delete of ${key} failed: the cache may be stale`);
+      return false;
+    }
     const responses = Array.isArray(answer.responses) ? (answer.responses as unknown[]) : [];
     const deleted = int64Of(asRecord(asRecord(responses[0])?.response_delete_range) ?? {}, 'deleted');
     if (deleted === '0') return false;

@@ -23,9 +23,8 @@ const revisionOf = (version: KeyVersion | null | undefined) =>
 
 /**
  * The cluster prefix's keys as one long-lived watch stream of etcd's gateway reports them (dcs.md §7.1
- * "Watch/cache"): filled from a range at revision R, then every event from R+1 on. It only wakes waits
- * (`watch`, `watchKeySet`) and tells key versions: reads always go to etcd, since over HTTP/1.1 there is no
- * progress request that could prove the cache fresh. Ready once etcd confirmed the watch (`created`). A
+ * "Watch/cache"): filled from a range at revision R, then every event from R+1 on. It serves reads, wakes
+ * waits (`watch`, `watchKeySet`) and tells key versions. Ready once etcd confirmed the watch (`created`). A
  * stream error, end, cancel or compaction drops it (the next read starts it again); each direct range read
  * is adopted as its new base.
  */
@@ -66,6 +65,16 @@ export class PrefixWatchCache {
   /** The cached keys. Only meaningful while not idle. */
   keys(): IterableIterator<string> {
     return this.#nodes.keys();
+  }
+
+  /** The cached nodes (a new array; the nodes themselves are immutable). Only meaningful while ready. */
+  nodes(): KvNode[] {
+    return [...this.#nodes.values()];
+  }
+
+  /** The cached node of `key`, if any. Only meaningful while ready. */
+  node(key: string): KvNode | undefined {
+    return this.#nodes.get(key);
   }
 
   /** The cached version of `key`; null when absent. Only meaningful while ready. */

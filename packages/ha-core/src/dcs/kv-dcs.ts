@@ -19,7 +19,7 @@ import type { Cluster, KeyVersion, Lsn, MemberData, MemberName, SyncState } from
 import { type Clock, systemClock } from './clock.js';
 import type { Dcs, DcsScope, FailoverRequest, LeaderStatus, Logger } from './dcs.js';
 import { DcsUnavailableError, isDcsUnavailable } from './errors.js';
-import type { DcsKv, KvCondition, KvSnapshot, KvTiming, KvWriteOptions } from './kv.js';
+import type { DcsKv, KvCondition, KvNode, KvSnapshot, KvTiming, KvWriteOptions } from './kv.js';
 
 /** Optional hooks of `KvDcs.renewLeader` (additive to the `Dcs` contract). */
 export interface RenewHooks {
@@ -54,11 +54,20 @@ function versionBelow(version: readonly number[], limit: readonly number[]): boo
   return false;
 }
 
+/** The same node objects in the same order (a backend returns new objects for anything it read afresh). */
+function sameNodes(a: readonly KvNode[], b: readonly KvNode[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 export class KvDcs implements Dcs {
   private readonly logger: Logger;
   private readonly clock: Clock;
   private readonly name: MemberName;
   private lastCluster: Cluster | null = null;
+  /** The nodes lastCluster was parsed from. */
+  private lastNodes: readonly KvNode[] = [];
   private myMember: KnownValue | null = null;
   private lastStatus: { readonly value: string; readonly status: LeaderStatus | null } | null = null;
   private lastLegacyOptime: string | null = null;
@@ -87,7 +96,12 @@ export class KvDcs implements Dcs {
     } catch (error) {
       throw this.unavailable('load cluster', error);
     }
-    const cluster = parseCluster(snapshot, this.options.parseOptions);
+    // A backend serving reads from its watch cache hands back the very same nodes while nothing changed:
+    // the cluster parsed from them then is the same too (clusters are immutable).
+    const unchanged = this.lastCluster !== null && sameNodes(snapshot.nodes, this.lastNodes);
+    const cluster =
+      unchanged && this.lastCluster ? this.lastCluster : parseCluster(snapshot, this.options.parseOptions);
+    this.lastNodes = snapshot.nodes;
     this.remember(snapshot, cluster);
     return cluster;
   }

@@ -78,6 +78,16 @@ export function runDcsConformance(name: string, makeFixture: DcsConformanceFixtu
     let fixture: DcsConformanceFixture;
     const agent = (member: string, timing?: KvTiming) => newConformanceAgent(fixture, member, timing);
     const slack = () => fixture.slackMs ?? 2000;
+    /**
+     * `x`'s own view once it shows what `wanted` asks for: an agent's reads may come from a watch cache that
+     * trails another agent's write by the event's latency (Patroni's etcd3 backend reads so).
+     */
+    const seenBy = async (x: ConformanceAgent, what: string, wanted: (cluster: Cluster) => boolean) => {
+      let last: Cluster | null = null;
+      const seen = await pollUntil(async () => wanted((last = await x.dcs.loadCluster())), slack(), 20);
+      if (!seen || last === null) throw new Error(`not seen within ${slack()} ms: ${what}`);
+      return last as Cluster;
+    };
 
     beforeEach(async () => {
       fixture = await makeFixture();
@@ -93,7 +103,8 @@ export function runDcsConformance(name: string, makeFixture: DcsConformanceFixtu
         const results = await Promise.all(agents.map((a) => a.dcs.acquireLeader()));
         expect(results.filter(Boolean)).toHaveLength(1);
         const winner = agents[results.indexOf(true)];
-        expect(leaderName(await agents[0]!.dcs.loadCluster())).toBe(winner?.name);
+        const seen = await seenBy(agents[0]!, 'a leader', (c) => c.leader !== null);
+        expect(leaderName(seen)).toBe(winner?.name);
       });
 
       it('acquire fails while someone else holds the key', async () => {
@@ -134,9 +145,9 @@ export function runDcsConformance(name: string, makeFixture: DcsConformanceFixtu
         const [a, b] = await Promise.all([agent('a'), agent('b')]);
         expect(await a.dcs.acquireLeader()).toBe(true);
         expect(await b.dcs.releaseLeader()).toBe(false);
-        expect(leaderName(await b.dcs.loadCluster())).toBe('a');
+        expect(leaderName(await seenBy(b, 'a leader', (c) => c.leader !== null))).toBe('a');
         expect(await a.dcs.releaseLeader(asLsn(777))).toBe(true);
-        const cluster = await b.dcs.loadCluster();
+        const cluster = await seenBy(b, 'no leader', (c) => c.leader === null);
         expect(leaderName(cluster)).toBeNull();
         expect(cluster.status.lastLsn).toBe(777);
       });
@@ -145,7 +156,7 @@ export function runDcsConformance(name: string, makeFixture: DcsConformanceFixtu
         const [a, b] = await Promise.all([agent('a'), agent('b')]);
         expect(await a.dcs.acquireLeader()).toBe(true);
         expect(await b.dcs.takeLeader()).toBe(true);
-        expect(leaderName(await a.dcs.loadCluster())).toBe('b');
+        await seenBy(a, 'b as leader', (c) => leaderName(c) === 'b');
       });
     });
 
@@ -231,9 +242,9 @@ export function runDcsConformance(name: string, makeFixture: DcsConformanceFixtu
         expect(await a.dcs.initialize(true, '')).toBe(true);
         expect(await b.dcs.initialize(true, '')).toBe(false);
         expect(await a.dcs.initialize(false, '7712418725868607391')).toBe(true);
-        expect((await b.dcs.loadCluster()).initialize).toBe('7712418725868607391');
+        await seenBy(b, 'the system id', (c) => c.initialize === '7712418725868607391');
         expect(await a.dcs.cancelInitialization()).toBe(true);
-        expect((await b.dcs.loadCluster()).initialize).toBeNull();
+        await seenBy(b, 'no initialize key', (c) => c.initialize === null);
       });
     });
 
@@ -248,13 +259,19 @@ export function runDcsConformance(name: string, makeFixture: DcsConformanceFixtu
         };
         expect(await a.dcs.touchMember(data)).toBe(true);
         await a.dcs.loadCluster();
-        const first = (await b.dcs.loadCluster()).members.find((m) => m.name === 'a');
+        const first = (
+          await seenBy(b, 'member a', (c) => c.members.some((m) => m.name === 'a'))
+        ).members.find((m) => m.name === 'a');
         expect(first?.data).toEqual(data);
         expect(await a.dcs.touchMember(data)).toBe(true);
         const second = (await b.dcs.loadCluster()).members.find((m) => m.name === 'a');
         if (!a.kv.capabilities.ephemeralByKeyTtl) expect(second?.version).toBe(first?.version);
         expect(await a.dcs.touchMember({ ...data, state: 'stopped' })).toBe(true);
-        expect((await b.dcs.loadCluster()).members.find((m) => m.name === 'a')?.data.state).toBe('stopped');
+        await seenBy(
+          b,
+          'member a stopped',
+          (c) => c.members.find((m) => m.name === 'a')?.data.state === 'stopped',
+        );
       });
 
       it('values round-trip byte-exact, non-ASCII included', async () => {
@@ -291,7 +308,7 @@ export function runDcsConformance(name: string, makeFixture: DcsConformanceFixtu
         expect((await raw.kv.write('status', '{"optime":67282344}', {})).ok).toBe(true);
         const snapshot = await b.kv.readAll({ consistent: true });
         expect(snapshot.nodes.find((n) => n.key === 'members/node1')?.value).toBe(value);
-        const cluster: Cluster = await b.dcs.loadCluster();
+        const cluster = await seenBy(b, 'node1 leading at 67282344', (c) => c.status.lastLsn === 67282344);
         expect(cluster.leader?.member).toMatchObject({ name: 'node1', isRunning: true, lsn: 67282344 });
         expect(cluster.leader?.member.patroniVersion).toEqual([3, 0, 2]);
         expect(serializeMemberData(cluster.leader?.member.data ?? {})).toBe(value);
@@ -323,7 +340,7 @@ export function runDcsConformance(name: string, makeFixture: DcsConformanceFixtu
       it('wakes on a leader change', async () => {
         const [a, b] = await Promise.all([agent('a'), agent('b')]);
         expect(await a.dcs.acquireLeader()).toBe(true);
-        const version = (await b.dcs.loadCluster()).leader?.version ?? null;
+        const version = (await seenBy(b, 'a leader', (c) => c.leader !== null)).leader?.version ?? null;
         const watchMs = fixture.timing.ttlMs * 4;
         const started = Date.now();
         const watching = b.dcs.watch(version, watchMs);
@@ -336,7 +353,7 @@ export function runDcsConformance(name: string, makeFixture: DcsConformanceFixtu
       it('returns true at once when the leader changed before the watch began', async () => {
         const [a, b] = await Promise.all([agent('a'), agent('b')]);
         expect(await a.dcs.acquireLeader()).toBe(true);
-        const version = (await b.dcs.loadCluster()).leader?.version ?? null;
+        const version = (await seenBy(b, 'a leader', (c) => c.leader !== null)).leader?.version ?? null;
         expect(await a.dcs.releaseLeader()).toBe(true);
         expect(await b.dcs.watch(version, fixture.timing.ttlMs * 4)).toBe(true);
       });
@@ -344,7 +361,7 @@ export function runDcsConformance(name: string, makeFixture: DcsConformanceFixtu
       it('returns false on timeout without a change', async () => {
         const [a, b] = await Promise.all([agent('a'), agent('b')]);
         expect(await a.dcs.acquireLeader()).toBe(true);
-        const version = (await b.dcs.loadCluster()).leader?.version ?? null;
+        const version = (await seenBy(b, 'a leader', (c) => c.leader !== null)).leader?.version ?? null;
         const started = Date.now();
         expect(await b.dcs.watch(version, 300)).toBe(false);
         expect(Date.now() - started).toBeGreaterThanOrEqual(250);
