@@ -91,7 +91,10 @@ describe.each<EtcdApi>(['etcd3', 'etcd'])('%s: etcd faults', (api) => {
     let fresh = await a.loadCluster();
     await waitUntil(
       'pg1 sees pg2 as leader',
-      async () => (fresh = await a.loadCluster()).leader?.name === 'pg2',
+      async () => {
+        fresh = await a.loadCluster();
+        return fresh.leader?.name === 'pg2';
+      },
       5_000,
     );
     expect(seenByA.leader?.name).toBe('pg1');

@@ -84,7 +84,14 @@ export function runDcsConformance(name: string, makeFixture: DcsConformanceFixtu
      */
     const seenBy = async (x: ConformanceAgent, what: string, wanted: (cluster: Cluster) => boolean) => {
       let last: Cluster | null = null;
-      const seen = await pollUntil(async () => wanted((last = await x.dcs.loadCluster())), slack(), 20);
+      const seen = await pollUntil(
+        async () => {
+          last = await x.dcs.loadCluster();
+          return wanted(last);
+        },
+        slack(),
+        20,
+      );
       if (!seen || last === null) throw new Error(`not seen within ${slack()} ms: ${what}`);
       return last as Cluster;
     };
