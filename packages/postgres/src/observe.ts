@@ -16,8 +16,11 @@ import { cachedReplicaTimeline, readTimelineHistory, replicaTimeline } from './t
 
 const lsnBytes = (expr: string) => `pg_catalog.pg_wal_lsn_diff(${expr}, '0/0')::bigint`;
 
-/** The per-cycle status query (postgres.md §4.1), PG ≥ 13 spelling, all in one round trip. */
-export const STATUS_QUERY = `
+/**
+ * The per-cycle status query (postgres.md §4.1), PG ≥ 13 spelling, all in one round trip and one JSON
+ * column: the client then decodes one field, not twenty (bigints arrive as JSON numbers).
+ */
+export const STATUS_QUERY = `SELECT pg_catalog.row_to_json(status) AS status FROM (
 SELECT pg_catalog.current_setting('server_version_num')::int AS server_version,
   pg_catalog.pg_postmaster_start_time()::text AS postmaster_start_time,
   pg_catalog.pg_is_in_recovery() AS in_recovery,
@@ -47,21 +50,21 @@ SELECT pg_catalog.current_setting('server_version_num')::int AS server_version,
     FROM pg_catalog.pg_replication_slots WHERE NOT temporary) s) AS slots,
   (SELECT pg_catalog.json_agg(s) FROM (SELECT name, pg_catalog.current_setting(name) AS setting, NULL AS unit FROM pg_catalog.pg_settings
     WHERE pending_restart) s) AS pending_restart
-FROM (SELECT 1) AS one LEFT JOIN pg_catalog.pg_stat_wal_receiver r ON true`;
+FROM (SELECT 1) AS one LEFT JOIN pg_catalog.pg_stat_wal_receiver r ON true) AS status`;
 
 interface StatusRow {
   server_version: number;
   postmaster_start_time: string;
   in_recovery: boolean;
   timeline: number;
-  wal_position: string;
-  replayed: string;
-  received: string;
+  wal_position: number;
+  replayed: number;
+  received: number;
   replayed_timestamp: string | null;
   replay_paused: boolean;
   received_tli: number | null;
-  latest_end_lsn: string | null;
-  written_lsn: string | null;
+  latest_end_lsn: number | null;
+  written_lsn: number | null;
   receiver_state: string | null;
   restore_command: string;
   synchronous_standby_names: string;
@@ -163,8 +166,8 @@ function pendingReasons(ctx: PgContext, rows: StatusRow['pending_restart']) {
 
 async function statusRow(ctx: PgContext, attempts: number): Promise<StatusRow | null> {
   for (let attempt = 1; attempt <= attempts; attempt++) {
-    const rows = await ctx.query<StatusRow>(STATUS_QUERY).catch(() => null);
-    if (rows) return rows[0] ?? null;
+    const rows = await ctx.query<{ status: StatusRow }>(STATUS_QUERY).catch(() => null);
+    if (rows) return rows[0]?.status ?? null;
   }
   return null;
 }
