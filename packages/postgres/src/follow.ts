@@ -6,7 +6,7 @@ import { confPath, hasRecoverySignal, parseConfFile } from './config-files.js';
 import { parseConninfo } from './conninfo.js';
 import type { PgContext } from './context.js';
 import { readFreshControlData } from './controldata.js';
-import { checkPostmaster } from './postmaster.js';
+import { checkPostmaster, type PostmasterCheck } from './postmaster.js';
 import { configPaths, pgpassFor, recoveryParameters, writePgpass } from './server-config.js';
 
 interface SettingRow {
@@ -43,8 +43,7 @@ const mtimeMs = (path: string) => statSync(path, { throwIfNoEntry: false })?.mti
  * What the live recovery settings can only change with: postgresql.conf, postgresql.auto.conf (ALTER
  * SYSTEM) and the postmaster. Patroni keys its cached pg_settings reading on the same files.
  */
-function settingsStamp(ctx: PgContext): string | null {
-  const postmaster = checkPostmaster(ctx.dataDir);
+function settingsStamp(ctx: PgContext, postmaster: PostmasterCheck): string | null {
   if (postmaster.kind !== 'running') return null;
   const conf = confPath(configPaths(ctx));
   const autoConf = join(ctx.dataDir, 'postgresql.auto.conf');
@@ -56,10 +55,15 @@ function settingsStamp(ctx: PgContext): string | null {
  * Returns the names that differ and whether one of them needs a restart. A comparison that found nothing
  * is not repeated while the wanted values and the settings' sources are unchanged (one query less a cycle).
  */
-export async function recoveryDifferences(ctx: PgContext, upstream: UpstreamMember | null, version: number) {
+export async function recoveryDifferences(
+  ctx: PgContext,
+  upstream: UpstreamMember | null,
+  version: number,
+  postmaster: PostmasterCheck = checkPostmaster(ctx.dataDir),
+) {
   const desired = recoveryParameters(ctx, upstream, version, {});
   if (version < 120000) return recoveryConfDifferences(ctx, desired);
-  const stamp = settingsStamp(ctx);
+  const stamp = settingsStamp(ctx, postmaster);
   const key = stamp === null ? null : `${stamp}\n${JSON.stringify(desired)}`;
   if (key !== null && ctx.recoverySettingsMatched === key) return { changed: [], restart: false };
   ctx.recoverySettingsMatched = null;
@@ -100,7 +104,8 @@ export async function configureFollow(
   upstream: UpstreamMember | null,
   reload: () => Promise<void>,
 ): Promise<'unchanged' | 'reloaded' | 'restart-required'> {
-  if (checkPostmaster(ctx.dataDir).kind !== 'running') {
+  const postmaster = checkPostmaster(ctx.dataDir);
+  if (postmaster.kind !== 'running') {
     ctx.upstream = upstream;
     return 'unchanged';
   }
@@ -109,7 +114,7 @@ export async function configureFollow(
     return 'restart-required';
   }
   const version = await ctx.binaries.serverVersion();
-  const diff = await recoveryDifferences(ctx, upstream, version);
+  const diff = await recoveryDifferences(ctx, upstream, version, postmaster);
   if (upstream) await writePgpass(ctx, pgpassFor(upstream.connUrl, ctx.config.authentication.replication));
   ctx.upstream = upstream;
   if (diff.changed.length === 0) return 'unchanged';

@@ -46,6 +46,9 @@ function jsonFields(format: LogSettings['format']): Array<[string, string]> {
   );
 }
 
+/** Patroni's default plain layout, written without the general template engine (a line every cycle). */
+const PATRONI_FORMAT = '%(asctime)s %(levelname)s: %(message)s';
+
 /** One output line (with its newline) in Patroni's plain or json layout. */
 export function formatLine(event: LogEvent, settings: FormatSettings): string {
   const fields = recordFields(event, settings.dateFormat);
@@ -58,8 +61,10 @@ export function formatLine(event: LogEvent, settings: FormatSettings): string {
     if (event.traceback !== null) out.exc_info = event.traceback;
     return `${JSON.stringify(out)}\n`;
   }
-  const template =
-    typeof settings.format === 'string' ? settings.format : '%(asctime)s %(levelname)s: %(message)s';
-  const line = formatPercent(template, fields as unknown as Record<string, unknown>);
+  const template = typeof settings.format === 'string' ? settings.format : PATRONI_FORMAT;
+  const line =
+    template === PATRONI_FORMAT
+      ? `${fields.asctime} ${fields.levelname}: ${fields.message}`
+      : formatPercent(template, fields as unknown as Record<string, unknown>);
   return event.traceback === null ? `${line}\n` : `${line}\n${event.traceback}\n`;
 }
