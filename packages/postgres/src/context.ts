@@ -16,7 +16,7 @@ import type { ControlDataReading } from './controldata.js';
 import { PostgresError, PostgresErrorCode } from './errors.js';
 import type { PostmasterCheck } from './postmaster.js';
 import { LogicalSlotAdvancer } from './slot-advance.js';
-import type { ExistingSlot } from './slots.js';
+import type { ObservedSlots } from './slots.js';
 
 export interface PostgresDeps {
   /** Cluster name (`scope`): cluster_name, callback argument, custom method `--scope`. */
@@ -30,14 +30,6 @@ export interface PostgresDeps {
   readonly dynamicConfig?: () => DynamicConfig | null;
   /** Where the postmaster's stdout/stderr go (appended); default: inherited from the agent. */
   readonly postmasterLogFile?: string;
-}
-
-/** What slots.ts needs from one status query, with the role and state it was read in. */
-export interface ObservedSlots {
-  readonly existing: readonly ExistingSlot[];
-  readonly facts: { readonly recovery: boolean; readonly version: number; readonly replayed: string | null };
-  readonly role: PostgresRole;
-  readonly state: PostgresState;
 }
 
 export type PostgresRole =

@@ -6,12 +6,12 @@ import {
   type ServerSlot,
 } from '@patroni/ha-core';
 import { hasRecoverySignal } from './config-files.js';
-import type { ObservedSlots, PgContext } from './context.js';
+import type { PgContext } from './context.js';
 import { observedControlData } from './controldata.js';
 import { inspectDataDirectory } from './data-dir.js';
 import { RECOVERY_PARAMETERS } from './parameters.js';
 import { checkPostmaster } from './postmaster.js';
-import type { ExistingSlot } from './slots.js';
+import type { ExistingSlot, ObservedSlots } from './slots.js';
 import { cachedReplicaTimeline, readTimelineHistory, replicaTimeline } from './timeline.js';
 
 const lsnBytes = (expr: string) => `pg_catalog.pg_wal_lsn_diff(${expr}, '0/0')::bigint`;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ObservedSlots, PgContext } from './context.js';
-import { syncReplicationSlots } from './slots.js';
+import type { PgContext } from './context.js';
+import { type ObservedSlots, syncReplicationSlots } from './slots.js';
 
 /** Just the PgContext parts the primary side of the slot sync touches, with the queries it sends. */
 function fakeContext(observed: ObservedSlots | null) {

@@ -1,6 +1,6 @@
-import type { DesiredSlot, DesiredSlots, SlotSyncResult } from '@patroni/ha-core';
+import type { DesiredSlot, DesiredSlots, PostgresState, SlotSyncResult } from '@patroni/ha-core';
 import { formatLsn } from '@patroni/ha-core';
-import type { ObservedSlots, PgContext } from './context.js';
+import type { PgContext, PostgresRole } from './context.js';
 import { errorMessage } from './errors.js';
 import { checkLogicalSlotsReadiness } from './slot-readiness.js';
 
@@ -131,6 +131,14 @@ interface ServerFacts {
   recovery: boolean;
   version: number;
   replayed: string | null;
+}
+
+/** The slots and facts of one status query (observe.ts), with the role and state it was read in. */
+export interface ObservedSlots {
+  readonly existing: readonly ExistingSlot[];
+  readonly facts: Readonly<ServerFacts>;
+  readonly role: PostgresRole;
+  readonly state: PostgresState;
 }
 
 /**

@@ -51,12 +51,10 @@ const PATRONI_FORMAT = '%(asctime)s %(levelname)s: %(message)s';
 
 /** One output line (with its newline) in Patroni's plain or json layout. */
 export function formatLine(event: LogEvent, settings: FormatSettings): string {
-  const fields = recordFields(event, settings.dateFormat);
   if (settings.type === 'json') {
+    const fields = recordFields(event, settings.dateFormat) as unknown as Record<string, unknown>;
     const out: Record<string, unknown> = {};
-    for (const [name, renamed] of jsonFields(settings.format)) {
-      out[renamed] = (fields as unknown as Record<string, unknown>)[name] ?? null;
-    }
+    for (const [name, renamed] of jsonFields(settings.format)) out[renamed] = fields[name] ?? null;
     Object.assign(out, settings.staticFields);
     if (event.traceback !== null) out.exc_info = event.traceback;
     return `${JSON.stringify(out)}\n`;
@@ -64,7 +62,10 @@ export function formatLine(event: LogEvent, settings: FormatSettings): string {
   const template = typeof settings.format === 'string' ? settings.format : PATRONI_FORMAT;
   const line =
     template === PATRONI_FORMAT
-      ? `${fields.asctime} ${fields.levelname}: ${fields.message}`
-      : formatPercent(template, fields as unknown as Record<string, unknown>);
+      ? `${asctime(event.time, settings.dateFormat)} ${event.levelName}: ${event.message}`
+      : formatPercent(
+          template,
+          recordFields(event, settings.dateFormat) as unknown as Record<string, unknown>,
+        );
   return event.traceback === null ? `${line}\n` : `${line}\n${event.traceback}\n`;
 }

@@ -67,9 +67,12 @@ export class PrefixWatchCache {
     return this.#nodes.keys();
   }
 
-  /** The cached nodes (a new array; the nodes themselves are immutable). Only meaningful while ready. */
+  /**
+   * The cached nodes in key order, as a range returns them (later keys would otherwise come last, and the
+   * members' order would depend on how the cache was filled). A new array of the same immutable nodes.
+   */
   nodes(): KvNode[] {
-    return [...this.#nodes.values()];
+    return [...this.#nodes.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 
   /** The cached node of `key`, if any. Only meaningful while ready. */

@@ -98,9 +98,10 @@ export class KvDcs implements Dcs {
     }
     // A backend serving reads from its watch cache hands back the very same nodes while nothing changed:
     // the cluster parsed from them then is the same too (clusters are immutable).
-    const unchanged = this.lastCluster !== null && sameNodes(snapshot.nodes, this.lastNodes);
     const cluster =
-      unchanged && this.lastCluster ? this.lastCluster : parseCluster(snapshot, this.options.parseOptions);
+      this.lastCluster !== null && sameNodes(snapshot.nodes, this.lastNodes)
+        ? this.lastCluster
+        : parseCluster(snapshot, this.options.parseOptions);
     this.lastNodes = snapshot.nodes;
     this.remember(snapshot, cluster);
     return cluster;
