@@ -11,10 +11,10 @@ describe.each<EtcdApi>(['etcd3', 'etcd'])('%s: etcd faults', (api) => {
   let etcd: EtcdServer;
   const open: Dcs[] = [];
 
-  async function agent(scope: string, name: string): Promise<Dcs> {
+  async function agent(scope: string, name: string, server: EtcdServer = etcd): Promise<Dcs> {
     const factory = backends[api];
     if (!factory) throw new Error(`no ${api} backend`);
-    const dcs = await factory({ host: `127.0.0.1:${etcd.clientPort}` }, contextFor(scope, name));
+    const dcs = await factory({ host: `127.0.0.1:${server.clientPort}` }, contextFor(scope, name));
     open.push(dcs);
     return dcs;
   }
@@ -55,13 +55,14 @@ describe.each<EtcdApi>(['etcd3', 'etcd'])('%s: etcd faults', (api) => {
   });
 
   it('etcd hung (SIGSTOP): operations end with DcsUnavailableError within retry_timeout', async () => {
-    const dcs = await agent('hung', 'pg1');
+    // An etcd of its own: the shared one was stopped and relaunched on its old port by the previous test, and
+    // another test file's etcd may have taken that port meanwhile (SIGSTOP would then hang the wrong server).
+    const hung = await startEtcd();
+    const dcs = await agent('hung', 'pg1', hung);
     expect(await dcs.acquireLeader()).toBe(true);
     const cluster = await dcs.loadCluster();
-    // The etcd restarted by the previous test must be the one serving (a relaunch that lost its port to
-    // another test's etcd would leave SIGSTOP without effect).
-    expect(etcd.process.isRunning()).toBe(true);
-    etcd.process.signal('SIGSTOP');
+    expect(hung.process.isRunning()).toBe(true);
+    hung.process.signal('SIGSTOP');
     try {
       const renewal = await timed(dcs.renewLeader(cluster));
       expect(isDcsUnavailable(renewal.error)).toBe(true);
@@ -70,13 +71,18 @@ describe.each<EtcdApi>(['etcd3', 'etcd'])('%s: etcd faults', (api) => {
       expect(isDcsUnavailable(acquire.error)).toBe(true);
       expect(acquire.ms).toBeLessThan(DEADLINE_MS);
     } finally {
-      etcd.process.signal('SIGCONT');
+      hung.process.signal('SIGCONT');
     }
-    await waitUntil(
-      'etcd answers after SIGCONT',
-      async () => (await dcs.loadCluster()).leader !== null,
-      10_000,
-    );
+    try {
+      await waitUntil(
+        'etcd answers after SIGCONT',
+        async () => (await dcs.loadCluster()).leader !== null,
+        10_000,
+      );
+    } finally {
+      await dcs.close().catch(() => {});
+      await hung.stop();
+    }
   });
 
   it('a lock lost while etcd was away is not reported as held', async () => {
