@@ -274,7 +274,9 @@ export async function waitForNewLeader(
           signal: AbortSignal.timeout(1_000),
         }).catch(() => undefined);
         await answer?.arrayBuffer();
-        if (answer?.status === 200) {
+        // /primary answers 200 once the agent holds the leader key, as Patroni's does, which can be a
+        // moment before its promote finishes: a leader here is one whose PostgreSQL left recovery too.
+        if (answer?.status === 200 && (await pgRole(node.connectionString)) === 'primary') {
           leader = node.name;
           return true;
         }
