@@ -257,7 +257,7 @@ export async function restPost(
   return { status: response.status, text: await response.text() };
 }
 
-/** Waits for a leader other than `except` that answers GET /primary with 200; returns its name and the wait. */
+/** Waits for a leader other than `except`: answers GET /primary with 200 and its PostgreSQL is out of recovery. */
 export async function waitForNewLeader(
   cluster: PythonPatroniCluster,
   except: string,
