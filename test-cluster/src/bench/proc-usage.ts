@@ -1,11 +1,16 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** One reading of a process's resource use from /proc. */
 export interface ProcUsage {
   readonly rssBytes: number;
   /** utime + stime, in clock ticks. */
   readonly cpuTicks: number;
+  /**
+   * Time on a CPU of the process's live threads, nanoseconds (/proc/<pid>/task/<tid>/schedstat): an idle
+   * agent uses ~100 ms a minute, which clock ticks (10 ms) measure to ±10 % only. Undefined without schedstat.
+   */
+  readonly cpuNs?: number;
   /** cutime + cstime: children the process waited for (pg_controldata, pg_rewind --help, ...), clock ticks. */
   readonly childCpuTicks: number;
 }
@@ -23,7 +28,23 @@ export function readProcUsage(pid: number): ProcUsage | undefined {
     const childCpuTicks = Number(fields[13]) + Number(fields[14]);
     if (!Number.isFinite(rssKb) || !Number.isFinite(cpuTicks) || !Number.isFinite(childCpuTicks))
       return undefined;
-    return { rssBytes: rssKb * 1024, cpuTicks, childCpuTicks };
+    const cpuNs = threadsCpuNs(pid);
+    return { rssBytes: rssKb * 1024, cpuTicks, childCpuTicks, ...(cpuNs !== undefined ? { cpuNs } : {}) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The sum of the first schedstat field (time on CPU, ns) over the process's threads. */
+function threadsCpuNs(pid: number): number | undefined {
+  try {
+    let sum = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const ns = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      if (!Number.isFinite(ns)) return undefined;
+      sum += ns;
+    }
+    return sum;
   } catch {
     return undefined;
   }
@@ -40,7 +61,11 @@ export function clockTicksPerSecond(): number {
   return ticksPerSecond;
 }
 
-/** CPU use between two readings, as a percentage of one core; with `withChildren` the reaped children too. */
+/**
+ * CPU use between two readings, as a percentage of one core: from the threads' schedstat when both readings
+ * have it and no thread ended in between (the tick count then says no less), else from clock ticks; with
+ * `withChildren` the reaped children too (ticks only).
+ */
 export function cpuPercentOfCore(
   before: ProcUsage,
   after: ProcUsage,
@@ -48,6 +73,12 @@ export function cpuPercentOfCore(
   withChildren = false,
 ): number {
   let ticks = after.cpuTicks - before.cpuTicks;
+  if (!withChildren && before.cpuNs !== undefined && after.cpuNs !== undefined) {
+    const ns = after.cpuNs - before.cpuNs;
+    // A thread that ended took its schedstat with it: then the ticks (which keep it) count more.
+    const tickNs = (ticks / clockTicksPerSecond()) * 1e9;
+    if (ns >= tickNs - 2 * (1e9 / clockTicksPerSecond())) return (ns / 1e9 / (elapsedMs / 1000)) * 100;
+  }
   if (withChildren) ticks += after.childCpuTicks - before.childCpuTicks;
   return (ticks / clockTicksPerSecond() / (elapsedMs / 1000)) * 100;
 }
