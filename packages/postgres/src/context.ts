@@ -14,6 +14,7 @@ import type { BootstrapConfig, PostgresqlConfig } from './config.js';
 import { localHost } from './conninfo.js';
 import type { ControlDataReading } from './controldata.js';
 import { PostgresError, PostgresErrorCode } from './errors.js';
+import { HeartbeatConnection, HeartbeatUnsupported, ServerError } from './heartbeat-connection.js';
 import type { PostmasterCheck } from './postmaster.js';
 import { LogicalSlotAdvancer } from './slot-advance.js';
 import type { ObservedSlots } from './slots.js';
@@ -85,6 +86,10 @@ export class PgContext {
   /** `hot_standby_feedback = on` is forced into postgresql.conf (postgres.md §9.4). */
   enforceHotStandbyFeedback = false;
   private client: pg.Client | null = null;
+  /** The status query's connection, while it is being opened or open. */
+  private heartbeat: Promise<HeartbeatConnection> | null = null;
+  /** The heartbeat connection cannot log in here (TLS, another method): node-postgres serves instead. */
+  private heartbeatUnsupported = false;
 
   constructor(
     public config: PostgresqlConfig,
@@ -182,6 +187,67 @@ export class PgContext {
     }
   }
 
+  /**
+   * A parameterless query whose first row's first column is JSON (the status query), parsed; null for no
+   * row. On the heartbeat connection when it can log in, else on the cached node-postgres connection.
+   */
+  async queryJson<T>(sql: string): Promise<T | null> {
+    if (!this.heartbeatUnsupported) {
+      try {
+        const connection = await this.openHeartbeat();
+        const text = (await connection.query(sql)).rows[0]?.[0];
+        return text === undefined || text === null ? null : (JSON.parse(text) as T);
+      } catch (error) {
+        if (!(error instanceof HeartbeatUnsupported)) {
+          // An SQL error leaves the session usable; anything else may not have.
+          if (!(error instanceof ServerError)) this.closeHeartbeat();
+          throw new PostgresError(PostgresErrorCode.QueryFailed, (error as Error).message, { cause: error });
+        }
+        this.heartbeatUnsupported = true;
+        this.closeHeartbeat();
+        this.logger.debug(`status queries use node-postgres: ${error.message}`);
+      }
+    }
+    const rows = await this.query<{ value: T }>(sql);
+    const row = rows[0] as Record<string, unknown> | undefined;
+    return row === undefined ? null : ((Object.values(row)[0] ?? null) as T | null);
+  }
+
+  /** The open heartbeat connection: the current one, or a new one when it failed since (one at a time). */
+  private async openHeartbeat(): Promise<HeartbeatConnection> {
+    const current = this.heartbeat;
+    if (current !== null) {
+      const connection = await current;
+      if (connection.isOpen) return connection;
+      // Whoever resumes first replaces it; the others then wait for that one.
+      if (this.heartbeat !== current) return this.openHeartbeat();
+    }
+    const settings = this.localConnection();
+    if (settings.ssl) throw new HeartbeatUnsupported('TLS is configured for local connections');
+    const opening = HeartbeatConnection.open({
+      host: settings.host ?? 'localhost',
+      port: settings.port ?? 5432,
+      user: settings.user ?? 'postgres',
+      password: typeof settings.password === 'string' ? settings.password : undefined,
+      database: settings.database ?? 'postgres',
+      applicationName: settings.application_name ?? 'Patroni heartbeat',
+      ...(settings.options ? { options: settings.options } : {}),
+      connectTimeoutMs: settings.connectionTimeoutMillis ?? 3000,
+    });
+    this.heartbeat = opening;
+    // A failed opening is forgotten, so the next query tries again.
+    opening.catch(() => {
+      if (this.heartbeat === opening) this.heartbeat = null;
+    });
+    return opening;
+  }
+
+  private closeHeartbeat(): void {
+    const heartbeat = this.heartbeat;
+    this.heartbeat = null;
+    heartbeat?.then((c) => c.close()).catch(() => undefined);
+  }
+
   /** A one-off connection without statement timeout (CHECKPOINT, role creation). */
   async withConnection<T>(work: (client: pg.Client) => Promise<T>, config: pg.ClientConfig = {}): Promise<T> {
     const client = new pg.Client({ ...this.localConnection('Patroni'), options: undefined, ...config });
@@ -195,6 +261,8 @@ export class PgContext {
   }
 
   async closeConnection(): Promise<void> {
+    this.closeHeartbeat();
+    this.heartbeatUnsupported = false;
     const client = this.client;
     this.client = null;
     await client?.end().catch(() => undefined);

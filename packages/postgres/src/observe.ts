@@ -166,8 +166,8 @@ function pendingReasons(ctx: PgContext, rows: StatusRow['pending_restart']) {
 
 async function statusRow(ctx: PgContext, attempts: number): Promise<StatusRow | null> {
   for (let attempt = 1; attempt <= attempts; attempt++) {
-    const rows = await ctx.query<{ status: StatusRow }>(STATUS_QUERY).catch(() => null);
-    if (rows) return rows[0]?.status ?? null;
+    const row = await ctx.queryJson<StatusRow>(STATUS_QUERY).catch(() => undefined);
+    if (row !== undefined) return row;
   }
   return null;
 }
