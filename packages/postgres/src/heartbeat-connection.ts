@@ -283,7 +283,8 @@ export class HeartbeatConnection {
     const waiter = this.#waiter;
     switch (String.fromCharCode(type)) {
       case 'R':
-        return this.#authenticate(body);
+        this.#authenticate(body);
+        return;
       case 'E': {
         const error = serverError(body);
         if (waiter?.kind === 'query') waiter.error ??= error;
