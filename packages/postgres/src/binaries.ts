@@ -57,19 +57,28 @@ export class Binaries {
 
   /** Full path of a program; throws PG_BINARY_NOT_FOUND naming the path and the config key. */
   path(program: ProgramName): string {
-    const name = program === 'pg_waldump' ? program : (this.config.binName[program] ?? program);
-    if (this.binDir === null)
+    const path = this.expectedPath(program);
+    if (path === null)
       throw new PostgresError(
         PostgresErrorCode.BinaryNotFound,
-        `PostgreSQL program ${name} not found: set postgresql.bin_dir (searched PATH and ${DEBIAN_ROOT}/*/bin)`,
+        `PostgreSQL program ${this.programName(program)} not found: set postgresql.bin_dir (searched PATH and ${DEBIAN_ROOT}/*/bin)`,
       );
-    const path = join(this.binDir, name);
     if (!isExecutable(path))
       throw new PostgresError(
         PostgresErrorCode.BinaryNotFound,
         `PostgreSQL program ${path} is missing or not executable: check postgresql.bin_dir / postgresql.bin_name`,
       );
     return path;
+  }
+
+  /** Where a program should be (bin_dir / bin_name), without checking the file; null without a bin dir. */
+  expectedPath(program: ProgramName): string | null {
+    return this.binDir === null ? null : join(this.binDir, this.programName(program));
+  }
+
+  /** The file name of a program: `bin_name` overrides all but pg_waldump. */
+  private programName(program: ProgramName): string {
+    return program === 'pg_waldump' ? program : (this.config.binName[program] ?? program);
   }
 
   has(program: ProgramName): boolean {

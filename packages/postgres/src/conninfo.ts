@@ -65,7 +65,18 @@ export function parseConninfo(text: string): Record<string, string> {
 }
 
 /** `postgres://host:port/dbname` from a member key → host, port, dbname. */
-export function parseConnUrl(url: string): { host: string; port: number; dbname: string | null } | null {
+export function parseConnUrl(url: string): ParsedConnUrl | null {
+  // A replica derives its primary_conninfo from the leader's URL every cycle: the last answer is kept.
+  if (lastParsedUrl?.url === url) return lastParsedUrl.parsed;
+  const parsed = parseConnUrlAfresh(url);
+  lastParsedUrl = { url, parsed };
+  return parsed;
+}
+
+type ParsedConnUrl = { readonly host: string; readonly port: number; readonly dbname: string | null };
+let lastParsedUrl: { url: string; parsed: ParsedConnUrl | null } | null = null;
+
+function parseConnUrlAfresh(url: string): ParsedConnUrl | null {
   try {
     const parsed = new URL(url);
     if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') return null;

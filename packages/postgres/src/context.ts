@@ -59,7 +59,7 @@ export class PgContext {
   timelineHistoryCache: { timeline: Timeline; entries: readonly TimelineSwitch[] | null } | null = null;
   /** IDENTIFY_SYSTEM's timeline of a replica without WAL receiver, for one postmaster and replay position. */
   replicaTimelineCache: { startTime: string; replayedLsn: Lsn; timeline: Timeline | null } | null = null;
-  /** The postmaster check of the last observe(): canRewind reuses it in the same cycle. */
+  /** The postmaster check of the last observe(), reused in the same cycle by canRewind and configureFollow; start and stop clear it. */
   observedPostmaster: PostmasterCheck | null = null;
   /** The last pg_controldata reading (controldata.ts decides when it may be reused). */
   controlData: ControlDataReading | null = null;

@@ -75,9 +75,10 @@ export async function readFreshControlData(
 export async function currentControlData(
   ctx: PgContext,
   postmaster: PostmasterCheck = checkPostmaster(ctx.dataDir),
+  stamp: string | null = controlFileStamp(ctx.dataDir, postmaster),
 ): Promise<Readonly<Record<string, string>>> {
   const cached = ctx.controlData;
-  if (cached !== null && cached.stamp === controlFileStamp(ctx.dataDir, postmaster)) return cached.data;
+  if (cached !== null && cached.stamp === stamp) return cached.data;
   return readFreshControlData(ctx, postmaster);
 }
 

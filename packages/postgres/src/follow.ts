@@ -104,7 +104,10 @@ export async function configureFollow(
   upstream: UpstreamMember | null,
   reload: () => Promise<void>,
 ): Promise<'unchanged' | 'reloaded' | 'restart-required'> {
-  const postmaster = checkPostmaster(ctx.dataDir);
+  // The cycle's observation found it running moments ago (start and stop forget it): if it died since,
+  // the settings query fails and the next cycle sees the crash.
+  const observed = ctx.observedPostmaster;
+  const postmaster = observed?.kind === 'running' ? observed : checkPostmaster(ctx.dataDir);
   if (postmaster.kind !== 'running') {
     ctx.upstream = upstream;
     return 'unchanged';

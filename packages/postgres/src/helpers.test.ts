@@ -46,6 +46,10 @@ describe('conninfo', () => {
     });
     expect(parseConnUrl('postgres://[::1]/')).toEqual({ host: '::1', port: 5432, dbname: null });
     expect(parseConnUrl('http://x')).toBeNull();
+    // The last answer is kept for the same text only.
+    expect(parseConnUrl('postgres://10.0.0.1:5433/app')?.port).toBe(5433);
+    expect(parseConnUrl('postgres://10.0.0.2/app')).toEqual({ host: '10.0.0.2', port: 5432, dbname: 'app' });
+    expect(parseConnUrl('postgres://10.0.0.2/app')).toEqual({ host: '10.0.0.2', port: 5432, dbname: 'app' });
   });
 
   it('renders pgpass lines with escapes and a localhost line for sockets', () => {

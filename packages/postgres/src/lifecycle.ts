@@ -138,6 +138,7 @@ export async function startPostgres(
     ctx.state = 'starting';
     ctx.role = options.role;
     ctx.pendingRestartReason = {};
+    ctx.observedPostmaster = null; // a new postmaster: the cycle's check no longer holds
     await ctx.closeConnection();
     const written = await writeServerConfig(ctx, options.role, options.upstream, version);
     ctx.pendingRestartReason = { ...written.bumped };
@@ -208,6 +209,7 @@ export async function stopPostgres(ctx: PgContext, options: StopOptions): Promis
     const code = await runScript(ctx.config.beforeStop, undefined, ctx.logger, 'before_stop');
     ctx.logger.info(`before_stop script ${ctx.config.beforeStop} exited with code ${code}`);
   }
+  ctx.observedPostmaster = null; // it is going away: the cycle's check no longer holds
   await ctx.closeConnection();
   const { pid } = running;
   sendSignal(pid, STOP_SIGNALS[options.mode]);

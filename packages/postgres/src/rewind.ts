@@ -180,11 +180,15 @@ export async function checkDivergence(
   }
 }
 
-/** Whether `pg_rewind --help` works, asked once per binary (path, size, mtime) rather than every cycle. */
-async function rewindBinaryWorks(ctx: PgContext): Promise<boolean> {
-  const path = ctx.binaries.path('pg_rewind');
-  const info = statSync(path, { throwIfNoEntry: false });
-  const key = `${path}:${info?.size}:${info?.mtimeMs}`;
+/**
+ * Whether `pg_rewind --help` works, asked once per binary (path, size, mtime, mode) rather than every cycle;
+ * false without an executable file there.
+ */
+export async function rewindBinaryWorks(ctx: PgContext): Promise<boolean> {
+  const path = ctx.binaries.expectedPath('pg_rewind');
+  const info = path === null ? undefined : statSync(path, { throwIfNoEntry: false });
+  if (path === null || !info?.isFile() || (info.mode & 0o111) === 0) return false;
+  const key = `${path}:${info.size}:${info.mtimeMs}:${info.mode}`;
   const known = ctx.rewindBinaryWorks.get(key);
   if (known !== undefined) return known;
   const help = await runCommand(path, ['--help'], { timeoutMs: 10_000 });
@@ -199,13 +203,14 @@ async function rewindBinaryWorks(ctx: PgContext): Promise<boolean> {
  */
 export async function canRewind(ctx: PgContext): Promise<boolean> {
   const usePgRewind = ctx.config.usePgRewind || ctx.dynamic()?.postgresql.usePgRewind === true;
-  if (!usePgRewind || !ctx.binaries.has('pg_rewind')) return false;
+  if (!usePgRewind) return false;
   // The cycle's observation checked the postmaster a moment ago; a stale check only costs a fresh
   // pg_controldata reading (the stamp differs), and the settings asked for live in pg_control anyway.
   const postmaster = ctx.observedPostmaster ?? checkPostmaster(ctx.dataDir);
-  if (controlFileStamp(ctx.dataDir, postmaster) === null) return false;
+  const stamp = controlFileStamp(ctx.dataDir, postmaster);
+  if (stamp === null) return false;
   if (!(await rewindBinaryWorks(ctx))) return false;
-  const control = await currentControlData(ctx, postmaster);
+  const control = await currentControlData(ctx, postmaster, stamp);
   return control['wal_log_hints setting'] === 'on' || (control['Data page checksum version'] ?? '0') !== '0';
 }
 
