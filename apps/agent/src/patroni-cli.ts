@@ -1,6 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { createInterface } from 'node:readline';
 import type { AgentConfig } from './config/agent-config.js';
 import { liveProblems } from './config/live-checks.js';
 import { type Env, loadConfig, readLocalTree } from './config/load-config.js';
@@ -149,8 +148,10 @@ async function generateConfig(args: PatroniArgs, out: Out, err: Out, deps: Patro
 }
 
 /** One line from stdin, the prompt on stderr (the terminal echo is not hidden). */
-function readPasswordLine(prompt: string): Promise<string | null> {
+async function readPasswordLine(prompt: string): Promise<string | null> {
   process.stderr.write(prompt);
+  // node:readline only here: the daemon never reads stdin.
+  const { createInterface } = await import('node:readline');
   return new Promise((resolve) => {
     const reader = createInterface({ input: process.stdin, terminal: false });
     let answered = false;

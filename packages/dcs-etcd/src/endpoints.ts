@@ -1,4 +1,3 @@
-import { resolveSrv } from 'node:dns/promises';
 import type { EtcdConfig } from './config.js';
 import { EtcdError, EtcdErrorCode } from './errors.js';
 import { readBody } from './read-body.js';
@@ -16,7 +15,8 @@ export interface DiscoveryIo {
 }
 
 export const realDiscoveryIo: DiscoveryIo = {
-  resolveSrv: (name) => resolveSrv(name),
+  // node:dns/promises only for `srv` discovery.
+  resolveSrv: async (name) => (await import('node:dns/promises')).resolveSrv(name),
   async peerMembers(url, timeoutMs) {
     const { status, text } = await httpGet(url, timeoutMs);
     if (status < 200 || status >= 300) return [];

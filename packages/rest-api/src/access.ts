@@ -3,7 +3,6 @@
  * certificate, HTTP Basic auth. Returns the refusal to send, or null to proceed.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Cluster, Logger } from '@patroni/ha-core';
@@ -44,6 +43,8 @@ function addAddress(list: BlockList, address: string): void {
 
 async function resolveAll(host: string): Promise<string[]> {
   if (isIP(host)) return [host];
+  // node:dns/promises only for an allow-list that names hosts.
+  const { lookup } = await import('node:dns/promises');
   const results = await lookup(host, { all: true });
   return results.map((r) => r.address);
 }

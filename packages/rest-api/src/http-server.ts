@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
-import https from 'node:https';
+import type https from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { RestApiConfig } from './config.js';
 import { RestApiError, RestApiErrorCode } from './errors.js';
@@ -27,14 +27,20 @@ function tlsSetupFailed(error: unknown): RestApiError {
   });
 }
 
-export async function tlsOptions(config: RestApiConfig): Promise<https.ServerOptions | null> {
+/** The TLS server options and node:https, which is loaded only when `restapi` has a certificate. */
+export interface TlsSetup {
+  readonly options: https.ServerOptions;
+  readonly https: typeof https;
+}
+
+export async function tlsOptions(config: RestApiConfig): Promise<TlsSetup | null> {
   const tls = config.tls;
   if (!tls) return null;
   try {
     const cert = await readFile(tls.certfile);
     const key = tls.keyfile ? await readFile(tls.keyfile) : cert;
     const ca = tls.cafile ? await readFile(tls.cafile) : undefined;
-    return {
+    const options: https.ServerOptions = {
       cert,
       key,
       ...(tls.keyfilePassword === null ? {} : { passphrase: tls.keyfilePassword }),
@@ -43,6 +49,7 @@ export async function tlsOptions(config: RestApiConfig): Promise<https.ServerOpt
       requestCert: tls.verifyClient !== 'none',
       rejectUnauthorized: tls.verifyClient === 'required',
     };
+    return { options, https: (await import('node:https')).default };
   } catch (error) {
     throw tlsSetupFailed(error);
   }
@@ -71,7 +78,7 @@ function answerClientError(error: Error & { code?: string }, socket: Duplex): vo
 }
 
 export function createNodeServer(
-  tls: https.ServerOptions | null,
+  tls: TlsSetup | null,
   timeouts: RestApiTimeouts,
   listener: http.RequestListener,
 ): http.Server {
@@ -84,7 +91,9 @@ export function createNodeServer(
   };
   let server: http.Server;
   try {
-    server = tls ? https.createServer({ ...common, ...tls }, listener) : http.createServer(common, listener);
+    server = tls
+      ? tls.https.createServer({ ...common, ...tls.options }, listener)
+      : http.createServer(common, listener);
   } catch (error) {
     throw tlsSetupFailed(error);
   }

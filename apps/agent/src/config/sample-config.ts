@@ -1,5 +1,4 @@
 import { execFile } from 'node:child_process';
-import { lookup } from 'node:dns/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -38,6 +37,7 @@ export function defaultDynamicConfig(): Tree {
 export async function hostAddress(): Promise<{ hostname: string; ip: string }> {
   try {
     const name = hostname();
+    const { lookup } = await import('node:dns/promises'); // only for --generate-sample-config
     const addresses = await lookup(name, { all: true });
     const sorted = [...addresses].sort((a, b) => a.family - b.family);
     return { hostname: name, ip: sorted[0]?.address ?? FIXME };

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import type { CtlSettings } from '../config/agent-config.js';
 import { agentVersion } from '../version.js';
 
@@ -56,20 +55,24 @@ export function httpRestClient(settings: CtlSettings): RestClient {
       if (settings.auth)
         headers.Authorization = `Basic ${Buffer.from(`${settings.auth.username}:${settings.auth.password}`).toString('base64')}`;
       const secure = url.protocol === 'https:';
-      const send = secure ? httpsRequest : httpRequest;
-      return new Promise<RestResponse>((resolve, reject) => {
-        const options = { method, headers, ...(signal ? { signal } : {}) };
-        const req = send(url, { ...options, ...(secure ? tlsOptions(settings) : {}) }, (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () =>
-            resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
-          );
-          res.on('error', reject);
-        });
-        req.on('error', reject);
-        req.end(payload);
-      });
+      // node:https only for https members: an agent whose peers speak http never loads TLS.
+      const sending = secure ? import('node:https').then((m) => m.request) : Promise.resolve(httpRequest);
+      return sending.then(
+        (send) =>
+          new Promise<RestResponse>((resolve, reject) => {
+            const options = { method, headers, ...(signal ? { signal } : {}) };
+            const req = send(url, { ...options, ...(secure ? tlsOptions(settings) : {}) }, (res) => {
+              const chunks: Buffer[] = [];
+              res.on('data', (chunk: Buffer) => chunks.push(chunk));
+              res.on('end', () =>
+                resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+              );
+              res.on('error', reject);
+            });
+            req.on('error', reject);
+            req.end(payload);
+          }),
+      );
     },
   };
 }
