@@ -58,11 +58,12 @@ class PlainConnection {
     return !this.#closed && this.#reusable;
   }
 
-  send(request: string, timeoutMs: number): Promise<PlainAnswer> {
+  /** Sends `request`; gives up after `leftMs`, naming the call's whole `timeoutMs` (its budget) in the error. */
+  send(request: string, leftMs: number, timeoutMs: number): Promise<PlainAnswer> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(
         () => this.#close(new Error(`request timed out after ${timeoutMs} ms`)),
-        Math.max(1, Math.round(timeoutMs)),
+        Math.max(1, Math.round(leftMs)),
       );
       this.#call = { resolve, reject, timer };
       this.#socket.write(request);
@@ -256,7 +257,7 @@ export class PlainHttpPool {
       if (this.#closed) throw new Error('client closed');
       // Taken and sent in one step, so no other call can pick the same connection in between.
       const connection = this.#idleConnection(endpoint, origin);
-      if (connection) return connection.send(request, Math.max(1, deadline - Date.now()));
+      if (connection) return connection.send(request, Math.max(1, deadline - Date.now()), timeoutMs);
       await this.#connectionReleased(endpoint, deadline - Date.now(), timeoutMs);
     }
   }
