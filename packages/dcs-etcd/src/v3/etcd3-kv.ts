@@ -101,16 +101,40 @@ export class Etcd3Kv implements DcsKv {
   /**
    * The cluster as the watch cache holds it once etcd confirmed the watch, as Patroni's etcd3 backend reads
    * it (dcs.md §7.1 "Watch/cache"); otherwise one range over the prefix. Stricter than Patroni: while the
-   * cache shows the leader key on our lease, the read goes to etcd, so the leader checks its own lock against
-   * etcd every cycle rather than trusting the stream. `consistent` (patronictl) always reads etcd.
+   * cache shows the leader key on our lease, the leader key is read from etcd, so the leader checks its own
+   * lock there every cycle rather than trusting the stream; when etcd disagrees with the cache the whole
+   * prefix is read. `consistent` (patronictl) always reads etcd.
    */
   async readAll(options: { consistent: boolean }): Promise<KvSnapshot> {
-    if (!options.consistent && this.#cache.ready && !this.#cacheShowsOurLeaderKey()) {
-      const nodes = this.#cache.nodes();
-      this.#lastReadKeys = nodes.map((node) => node.key);
-      return { nodes };
+    if (!options.consistent && this.#cache.ready) {
+      if (
+        !this.#cacheShowsOurLeaderKey() ||
+        ((await this.#leaderKeyAgreesWithCache()) && this.#cache.ready)
+      ) {
+        const nodes = this.#cache.nodes();
+        this.#lastReadKeys = nodes.map((node) => node.key);
+        return { nodes };
+      }
     }
     return this.#readRange(options);
+  }
+
+  /** Reads the leader key alone from etcd: true when it is what the cache holds (value, revision, lease). */
+  async #leaderKeyAgreesWithCache(): Promise<boolean> {
+    const answer = await this.#rpc.call('range', 'range leader', '/kv/range', {
+      key: base64(this.#key('leader')),
+      serializable: true,
+    });
+    const fresh = gatewayKvsOf(answer).flatMap((kv) => nodeOf(kv, this.#prefix) ?? [])[0];
+    const cached = this.#cache.node('leader');
+    return (
+      fresh !== undefined &&
+      cached !== undefined &&
+      fresh.key === 'leader' &&
+      fresh.value === cached.value &&
+      fresh.version === cached.version &&
+      fresh.session === cached.session
+    );
   }
 
   #cacheShowsOurLeaderKey(): boolean {

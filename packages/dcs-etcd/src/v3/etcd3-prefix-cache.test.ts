@@ -85,6 +85,21 @@ describe('Etcd3Kv reads and the cluster watch', () => {
     }
   });
 
+  it('the lock holder sees its key gone at the very next read, whatever the watch delivered', async () => {
+    const a = await kvFor('holder');
+    const b = await kvFor('holder');
+    await warmUp(a);
+    for (let round = 1; round <= 5; round++) {
+      expect((await a.write('leader', 'pg1', { ephemeral: true, condition: { kind: 'absent' } })).ok).toBe(
+        true,
+      );
+      expect((await a.readAll({ consistent: false })).nodes.some((n) => n.key === 'leader')).toBe(true);
+      // Another client removes the lock; a's next read checks the key in etcd, event or no event.
+      expect(await b.remove('leader', { kind: 'value', value: 'pg1' })).toBe(true);
+      expect((await a.readAll({ consistent: false })).nodes.some((n) => n.key === 'leader')).toBe(false);
+    }
+  });
+
   it('our own writes show at once; after a failed conditional write the next read shows the winner', async () => {
     const a = await kvFor('own');
     const b = await kvFor('own');
