@@ -50,6 +50,7 @@ beforeAll(async () => {
   expect(await server.postBootstrap(signal())).toEqual({ ok: true });
   await sqlOn(port, "SET password_encryption = 'md5'; CREATE ROLE md5_user LOGIN PASSWORD 'md5-secret'");
   await sqlOn(port, "CREATE ROLE clear_user LOGIN PASSWORD 'clear-secret'");
+  await sqlOn(port, "CREATE ROLE unicode_user LOGIN PASSWORD 'p\u00e4ss\u00a0word'");
 }, 120_000);
 
 afterAll(async () => {
@@ -106,6 +107,10 @@ describe('HeartbeatConnection', () => {
 
   it('says when it needs a password it was not given; passes on a refusal by pg_hba.conf', async () => {
     await expect(open({ password: undefined })).rejects.toBeInstanceOf(HeartbeatUnsupported);
+    // SCRAM with a non-ASCII password needs SASLprep: left to node-postgres.
+    await expect(open({ user: 'unicode_user', password: 'p\u00e4ss\u00a0word' })).rejects.toBeInstanceOf(
+      HeartbeatUnsupported,
+    );
     await expect(open({ user: 'rejected_user' })).rejects.toThrow(/pg_hba.conf rejects connection/);
   });
 

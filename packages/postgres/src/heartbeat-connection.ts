@@ -336,6 +336,10 @@ export class HeartbeatConnection {
       throw new HeartbeatUnsupported(`authentication method ${code} is not supported here`);
     // Without a configured password node-postgres looks further (PGPASSWORD, the pgpass file).
     if (password === undefined) throw new HeartbeatUnsupported('the server asks for a password');
+    // PostgreSQL SASLpreps a SCRAM password (NFKC and more); node-postgres mirrors that, so leave such
+    // passwords to it rather than fail the login every cycle.
+    if (code === AUTH_SASL && /[^\x20-\x7e]/.test(password))
+      throw new HeartbeatUnsupported('a non-ASCII password needs SASLprep');
     if (code === AUTH_CLEARTEXT) {
       this.#socket.write(frame('p', cstring(password)));
     } else if (code === AUTH_MD5) {
