@@ -3,8 +3,6 @@ import { dirname } from 'node:path';
 import type { AgentConfig } from './config/agent-config.js';
 import { liveProblems } from './config/live-checks.js';
 import { type Env, loadConfig, readLocalTree } from './config/load-config.js';
-import { GenerateConfigError, generateRunningConfig } from './config/running-config.js';
-import { generateSampleConfig } from './config/sample-config.js';
 import { minimalSectionSchemas, type SectionSchemas } from './config/section-schemas.js';
 import { formatProblem, validateLocalTree } from './config/validate.js';
 import { dumpYaml } from './config/yaml-dump.js';
@@ -129,10 +127,12 @@ async function validateConfig(args: PatroniArgs, out: Out, err: Out, deps: Patro
 
 /** `--generate-sample-config` / `--generate-config`: the text to the file (parents created) or stdout. */
 async function generateConfig(args: PatroniArgs, out: Out, err: Out, deps: PatroniDeps): Promise<number> {
+  // Loaded here only: the daemon never needs them (nor node-postgres, which --generate-config uses).
+  const { GenerateConfigError, generateRunningConfig } = await import('./config/running-config.js');
   try {
     const text =
       args.mode === 'sample'
-        ? await generateSampleConfig(deps.env)
+        ? await (await import('./config/sample-config.js')).generateSampleConfig(deps.env)
         : await generateRunningConfig(args.dsn, { env: deps.env, readPassword: deps.readPassword });
     if (args.configFile === undefined) out.write(text);
     else {

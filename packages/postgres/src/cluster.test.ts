@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePostgresqlConfig } from './config.js';
 import type { PostgresManager } from './postgres-manager.js';
 import { makeTestServer, sqlOn, TEST_AUTH } from './real-server.test-support.js';
+import { timelineHistory, withReplicationConnection } from './replication-connection.js';
 import { renderSynchronousStandbyNames } from './sync-names.js';
 import { localIsoTimestamp } from './timeline.js';
 
@@ -231,6 +232,19 @@ describe('a real two-node cluster', () => {
       [1, parseLsn(switchText ?? ''), 'no recovery target specified', lines[0]?.[3], 'pg-2'],
     ]);
     history.timeline2 = lines;
+    // TIMELINE_HISTORY over the replication protocol gives the same file, by either client.
+    const replication = {
+      host: '127.0.0.1',
+      port: port2,
+      user: auth.replication.username,
+      password: auth.replication.password,
+      database: 'postgres',
+    };
+    const wanted = [{ parentTimeline: 1, switchpoint: parseLsn(switchText ?? ''), reason }];
+    expect(await withReplicationConnection(replication, (run) => timelineHistory(run, 2))).toEqual(wanted);
+    expect(
+      await withReplicationConnection({ ...replication, keepAlive: true }, (run) => timelineHistory(run, 2)),
+    ).toEqual(wanted);
     // The old primary keeps writing on timeline 1: a real divergence.
     await sql(port1, "INSERT INTO t VALUES ('diverged')");
     const stopped = await pg1.stop({ mode: 'fast', checkpoint: true, timeoutMs: null });

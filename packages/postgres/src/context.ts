@@ -7,14 +7,20 @@ import type {
   TimelineSwitch,
   UpstreamMember,
 } from '@patroni/ha-core';
-import pg from 'pg';
+import type pg from 'pg';
 import { Binaries } from './binaries.js';
 import { CallbackExecutor } from './callbacks.js';
 import type { BootstrapConfig, PostgresqlConfig } from './config.js';
 import { localHost } from './conninfo.js';
 import type { ControlDataReading } from './controldata.js';
 import { PostgresError, PostgresErrorCode } from './errors.js';
-import { HeartbeatConnection, HeartbeatUnsupported, ServerError } from './heartbeat-connection.js';
+import {
+  connectOptionsOf,
+  HeartbeatConnection,
+  HeartbeatUnsupported,
+  ServerError,
+} from './heartbeat-connection.js';
+import { newPgClient } from './pg-driver.js';
 import type { PostmasterCheck } from './postmaster.js';
 import { LogicalSlotAdvancer } from './slot-advance.js';
 import type { ObservedSlots } from './slots.js';
@@ -99,7 +105,7 @@ export class PgContext {
     this.binaries = new Binaries(config);
     this.callbacks = new CallbackExecutor(() => this.config.callbacks, deps.scope, this.logger);
     this.slotAdvancer = new LogicalSlotAdvancer(async (database) => {
-      const client = new pg.Client({
+      const client = await newPgClient({
         ...this.localConnection('Patroni'),
         database,
         options: '-c statement_timeout=0',
@@ -167,14 +173,29 @@ export class PgContext {
     };
   }
 
-  /** A query on the cached local connection; the connection is dropped on any error. */
+  /**
+   * A query on the local connection. Without parameters it runs on the heartbeat connection when that can
+   * log in, its rows read back as JSON (booleans, int4 and text come back as node-postgres gives them;
+   * int8, numeric and timestamps would not, so such columns must be cast to text). With parameters, or
+   * where the heartbeat connection cannot log in, it runs on the cached node-postgres connection, which is
+   * dropped on any error.
+   */
   async query<T extends pg.QueryResultRow = Record<string, unknown>>(
     sql: string,
     params: unknown[] = [],
   ): Promise<T[]> {
+    if (params.length === 0) {
+      const rows = await this.heartbeatJson<T[]>(`SELECT pg_catalog.json_agg(q) FROM (${sql}) AS q`);
+      if (rows !== undefined) return rows ?? [];
+    }
+    return this.driverQuery<T>(sql, params);
+  }
+
+  /** A query on the cached node-postgres connection, dropped on any error. */
+  private async driverQuery<T extends pg.QueryResultRow>(sql: string, params: unknown[]): Promise<T[]> {
     try {
       if (this.client === null) {
-        const client = new pg.Client(this.localConnection());
+        const client = await newPgClient(this.localConnection());
         client.on('error', () => this.closeConnection());
         this.client = client;
         await client.connect();
@@ -192,25 +213,34 @@ export class PgContext {
    * row. On the heartbeat connection when it can log in, else on the cached node-postgres connection.
    */
   async queryJson<T>(sql: string): Promise<T | null> {
-    if (!this.heartbeatUnsupported) {
-      try {
-        const connection = await this.openHeartbeat();
-        const text = (await connection.query(sql)).rows[0]?.[0];
-        return text === undefined || text === null ? null : (JSON.parse(text) as T);
-      } catch (error) {
-        if (!(error instanceof HeartbeatUnsupported)) {
-          // An SQL error leaves the session usable; anything else may not have.
-          if (!(error instanceof ServerError)) this.closeHeartbeat();
-          throw new PostgresError(PostgresErrorCode.QueryFailed, (error as Error).message, { cause: error });
-        }
-        this.heartbeatUnsupported = true;
-        this.closeHeartbeat();
-        this.logger.debug(`status queries use node-postgres: ${error.message}`);
-      }
-    }
-    const rows = await this.query<{ value: T }>(sql);
+    const value = await this.heartbeatJson<T>(sql);
+    if (value !== undefined) return value;
+    const rows = await this.driverQuery<{ value: T }>(sql, []);
     const row = rows[0] as Record<string, unknown> | undefined;
     return row === undefined ? null : ((Object.values(row)[0] ?? null) as T | null);
+  }
+
+  /**
+   * The first column of the first row of `sql` on the heartbeat connection, parsed as JSON (null for no row
+   * or SQL NULL); undefined when the heartbeat connection cannot log in here and node-postgres must serve.
+   */
+  private async heartbeatJson<T>(sql: string): Promise<T | null | undefined> {
+    if (this.heartbeatUnsupported) return undefined;
+    try {
+      const connection = await this.openHeartbeat();
+      const text = (await connection.query(sql)).rows[0]?.[0];
+      return text === undefined || text === null ? null : (JSON.parse(text) as T);
+    } catch (error) {
+      if (!(error instanceof HeartbeatUnsupported)) {
+        // An SQL error leaves the session usable; anything else may not have.
+        if (!(error instanceof ServerError)) this.closeHeartbeat();
+        throw new PostgresError(PostgresErrorCode.QueryFailed, (error as Error).message, { cause: error });
+      }
+      this.heartbeatUnsupported = true;
+      this.closeHeartbeat();
+      this.logger.debug(`status queries use node-postgres: ${error.message}`);
+      return undefined;
+    }
   }
 
   /** The open heartbeat connection: the current one, or a new one when it failed since (one at a time). */
@@ -222,18 +252,7 @@ export class PgContext {
       // Whoever resumes first replaces it; the others then wait for that one.
       if (this.heartbeat !== current) return this.openHeartbeat();
     }
-    const settings = this.localConnection();
-    if (settings.ssl) throw new HeartbeatUnsupported('TLS is configured for local connections');
-    const opening = HeartbeatConnection.open({
-      host: settings.host ?? 'localhost',
-      port: settings.port ?? 5432,
-      user: settings.user ?? 'postgres',
-      password: typeof settings.password === 'string' ? settings.password : undefined,
-      database: settings.database ?? 'postgres',
-      applicationName: settings.application_name ?? 'Patroni heartbeat',
-      ...(settings.options ? { options: settings.options } : {}),
-      connectTimeoutMs: settings.connectionTimeoutMillis ?? 3000,
-    });
+    const opening = HeartbeatConnection.open(connectOptionsOf(this.localConnection()));
     this.heartbeat = opening;
     // A failed opening is forgotten, so the next query tries again.
     opening.catch(() => {
@@ -250,7 +269,7 @@ export class PgContext {
 
   /** A one-off connection without statement timeout (CHECKPOINT, role creation). */
   async withConnection<T>(work: (client: pg.Client) => Promise<T>, config: pg.ClientConfig = {}): Promise<T> {
-    const client = new pg.Client({ ...this.localConnection('Patroni'), options: undefined, ...config });
+    const client = await newPgClient({ ...this.localConnection('Patroni'), options: undefined, ...config });
     client.on('error', () => undefined);
     await client.connect();
     try {

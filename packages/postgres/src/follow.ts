@@ -25,6 +25,9 @@ const COMPARED = [
   'recovery_target_timeline',
 ];
 
+// Without parameters, so it can run on the heartbeat connection (the names are ours: no quoting needed).
+const COMPARED_SETTINGS_QUERY = `SELECT name, setting, context FROM pg_catalog.pg_settings WHERE name IN (${COMPARED.map((name) => `'${name}'`).join(', ')})`;
+
 function sameValue(name: string, current: string, desired: string): boolean {
   if (name === 'primary_conninfo') {
     const a = parseConninfo(current);
@@ -67,10 +70,7 @@ export async function recoveryDifferences(
   const key = stamp === null ? null : `${stamp}\n${JSON.stringify(desired)}`;
   if (key !== null && ctx.recoverySettingsMatched === key) return { changed: [], restart: false };
   ctx.recoverySettingsMatched = null;
-  const rows = await ctx.query<SettingRow>(
-    'SELECT name, setting, context FROM pg_catalog.pg_settings WHERE name = ANY($1)',
-    [COMPARED],
-  );
+  const rows = await ctx.query<SettingRow>(COMPARED_SETTINGS_QUERY);
   const changed: string[] = [];
   let restart = false;
   for (const row of rows) {

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePostgresqlConfig } from './config.js';
 import { PgContext } from './context.js';
 import {
+  connectOptionsOf,
   HeartbeatConnection,
   type HeartbeatConnectOptions,
   HeartbeatUnsupported,
@@ -12,6 +13,8 @@ import {
 import { STATUS_QUERY } from './observe.js';
 import type { PostgresManager } from './postgres-manager.js';
 import { makeTestServer, sqlOn, TEST_AUTH } from './real-server.test-support.js';
+import { identifySystem, withReplicationConnection } from './replication-connection.js';
+import { sqlLiteral } from './sql-literal.js';
 
 // A real server whose pg_hba.conf gives each login method a user of its own (md5, password, scram), trust
 // over the unix socket: the heartbeat connection logs in with each, and says which it cannot.
@@ -36,6 +39,8 @@ beforeAll(async () => {
     extra: {
       pg_hba: [
         'local all all trust',
+        'local replication all trust',
+        'host replication all 127.0.0.1/32 scram-sha-256',
         'host all md5_user 127.0.0.1/32 md5',
         'host all clear_user 127.0.0.1/32 password',
         'host all rejected_user 127.0.0.1/32 reject',
@@ -161,27 +166,107 @@ describe('HeartbeatConnection', () => {
   });
 });
 
-describe('PgContext.queryJson', () => {
-  const context = (over: Record<string, unknown>) =>
-    new PgContext(
-      parsePostgresqlConfig({
-        listen: `127.0.0.1:${port}`,
-        data_dir: join(root.path, 'hb', 'data'),
-        authentication: TEST_AUTH,
-        ...over,
-      }),
-      { scope: 'heartbeat', name: 'hb' },
-    );
+const context = (over: Record<string, unknown>) =>
+  new PgContext(
+    parsePostgresqlConfig({
+      listen: `127.0.0.1:${port}`,
+      data_dir: join(root.path, 'hb', 'data'),
+      authentication: TEST_AUTH,
+      ...over,
+    }),
+    { scope: 'heartbeat', name: 'hb' },
+  );
 
+const heartbeatSessions = async () =>
+  (
+    await sqlOn<{ n: number }>(
+      port,
+      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'Patroni heartbeat'",
+    )
+  )[0]?.n ?? 0;
+
+describe('PgContext.query', () => {
+  it('runs parameterless queries on the heartbeat connection, with the rows node-postgres would give', async () => {
+    const ctx = context({});
+    const sql = `SELECT true AS yes, NULL::boolean AS unknown, 7::int AS n, 'it''s'::text AS t, 'slot_a'::name AS nm,
+       NULL::text AS none, '0/3000060'::pg_lsn::text AS lsn FROM generate_series(1, 2)`;
+    const before = await heartbeatSessions();
+    try {
+      const rows = await ctx.query(sql);
+      expect(rows).toEqual([
+        { yes: true, unknown: null, n: 7, t: "it's", nm: 'slot_a', none: null, lsn: '0/3000060' },
+        { yes: true, unknown: null, n: 7, t: "it's", nm: 'slot_a', none: null, lsn: '0/3000060' },
+      ]);
+      expect(await ctx.query(`${sql} WHERE false`)).toEqual([]);
+      await expect(ctx.query('SELECT nonsense')).rejects.toThrow(/column "nonsense" does not exist/);
+      // One session so far: the heartbeat connection. A parameter sends the query through node-postgres.
+      expect(await heartbeatSessions()).toBe(before + 1);
+      expect(await ctx.query(`${sql} WHERE $1::int = 1`, [1])).toEqual(rows);
+      expect(await heartbeatSessions()).toBe(before + 2);
+    } finally {
+      await ctx.closeConnection();
+    }
+  });
+
+  it('reads values written with sqlLiteral back unchanged, whatever standard_conforming_strings says', async () => {
+    const ctx = context({});
+    const values = ["it's", "back\\slash \\'", "E'x'", 'p\u00e4ss\u00a0word', '$1 ; --'];
+    try {
+      for (const conforming of ['on', 'off'])
+        await ctx.withConnection(async (client) => {
+          await client.query(`SET standard_conforming_strings = ${conforming}`);
+          for (const value of values) {
+            const { rows } = await client.query(`SELECT ${sqlLiteral(value)} AS v`);
+            expect(rows[0]?.v, `${value} with standard_conforming_strings ${conforming}`).toBe(value);
+          }
+        });
+      expect(() => sqlLiteral('a\0b')).toThrow(/NUL/);
+    } finally {
+      await ctx.closeConnection();
+    }
+  });
+});
+
+describe('withReplicationConnection', () => {
+  it('asks IDENTIFY_SYSTEM over the heartbeat client, and over node-postgres for settings it does not know', async () => {
+    const settings = {
+      host: '127.0.0.1',
+      port,
+      user: 'postgres',
+      password: TEST_AUTH.superuser.password,
+      database: 'postgres',
+      application_name: 'Patroni',
+    };
+    const direct = await withReplicationConnection(settings, identifySystem);
+    expect(direct.timeline).toBe(1);
+    expect(direct.systemId).toMatch(/^\d{10,}$/);
+    const viaSocket = await withReplicationConnection({ ...settings, host: socketDir }, identifySystem);
+    expect(viaSocket.systemId).toBe(direct.systemId);
+    expect(() => connectOptionsOf({ ...settings, keepAlive: true })).toThrow(HeartbeatUnsupported);
+    const viaDriver = await withReplicationConnection({ ...settings, keepAlive: true }, identifySystem);
+    expect(viaDriver.systemId).toBe(direct.systemId);
+    expect(viaDriver.timeline).toBe(1);
+  });
+
+  it('maps node-postgres settings, and leaves TLS to node-postgres', () => {
+    expect(connectOptionsOf({ port: 5433, connectionTimeoutMillis: 1500 }, { replication: true })).toEqual({
+      host: 'localhost',
+      port: 5433,
+      user: 'postgres',
+      password: undefined,
+      database: 'postgres',
+      applicationName: 'Patroni',
+      replication: true,
+      connectTimeoutMs: 1500,
+    });
+    expect(() => connectOptionsOf({ ssl: { rejectUnauthorized: false } })).toThrow(/TLS/);
+  });
+});
+
+describe('PgContext.queryJson', () => {
   it('reads on the heartbeat connection, and on node-postgres where that one cannot log in', async () => {
     const withPassword = context({});
-    const sessions = async () =>
-      (
-        await sqlOn<{ n: number }>(
-          port,
-          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'Patroni heartbeat'",
-        )
-      )[0]?.n;
+    const sessions = heartbeatSessions;
     // The connections of the tests above are still open: count the new ones.
     const before = (await sessions()) ?? 0;
     try {

@@ -1,5 +1,8 @@
-import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
+import type pg from 'pg';
+
+// node:crypto costs ~0.5 MiB RSS; a trust login never needs it.
+const crypto = () => process.getBuiltinModule('node:crypto');
 
 /**
  * The status query's own connection: PostgreSQL's frontend/backend protocol (v3) spoken directly for
@@ -19,11 +22,53 @@ export interface HeartbeatConnectOptions {
   readonly applicationName: string;
   /** The startup `options` parameter (`-c statement_timeout=2000`). */
   readonly options?: string;
+  /** A physical replication connection (`replication=true`): IDENTIFY_SYSTEM, TIMELINE_HISTORY. */
+  readonly replication?: boolean;
   readonly connectTimeoutMs: number;
 }
 
 /** The server asked for something this client does not speak (TLS, GSSAPI, a password it was not given). */
 export class HeartbeatUnsupported extends Error {}
+
+// The node-postgres settings this client understands; any other one is for node-postgres.
+const UNDERSTOOD = new Set([
+  'host',
+  'port',
+  'user',
+  'password',
+  'database',
+  'application_name',
+  'options',
+  'connectionTimeoutMillis',
+  'ssl',
+]);
+
+/**
+ * node-postgres connection settings as this client's options; HeartbeatUnsupported for TLS or any setting
+ * it does not know (the caller then uses node-postgres). Defaults as libpq's: localhost, 5432, postgres.
+ */
+export function connectOptionsOf(
+  settings: pg.ClientConfig,
+  extra: { readonly replication?: boolean; readonly connectTimeoutMs?: number } = {},
+): HeartbeatConnectOptions {
+  if (settings.ssl) throw new HeartbeatUnsupported('TLS is configured for the connection');
+  for (const [key, value] of Object.entries(settings as Record<string, unknown>))
+    if (value !== undefined && !UNDERSTOOD.has(key))
+      throw new HeartbeatUnsupported(`the connection setting ${key} is for node-postgres`);
+  if (settings.password !== undefined && typeof settings.password !== 'string')
+    throw new HeartbeatUnsupported('the password is not a string');
+  return {
+    host: settings.host ?? 'localhost',
+    port: settings.port ?? 5432,
+    user: settings.user ?? 'postgres',
+    password: settings.password,
+    database: settings.database ?? 'postgres',
+    applicationName: settings.application_name ?? 'Patroni',
+    ...(settings.options ? { options: settings.options } : {}),
+    ...(extra.replication ? { replication: true } : {}),
+    connectTimeoutMs: extra.connectTimeoutMs ?? settings.connectionTimeoutMillis ?? 3000,
+  };
+}
 
 /** An ErrorResponse from the server: its SQLSTATE and message, as node-postgres words it. */
 export class ServerError extends Error {
@@ -114,7 +159,7 @@ function serverError(body: Buffer): ServerError {
 
 /** The client side of SCRAM-SHA-256 (RFC 5802/7677) as PostgreSQL runs it: no channel binding. */
 class ScramClient {
-  readonly #nonce = randomBytes(18).toString('base64');
+  readonly #nonce = crypto().randomBytes(18).toString('base64');
   #clientFirstBare = '';
   #expectedServerSignature: Buffer | null = null;
 
@@ -135,9 +180,9 @@ class ScramClient {
       throw new Error('SCRAM: the server nonce does not extend ours');
     if (salt === undefined || !Number.isInteger(iterations) || iterations < 1)
       throw new Error('SCRAM: malformed server-first message');
-    const salted = pbkdf2Sync(this.password, Buffer.from(salt, 'base64'), iterations, 32, 'sha256');
+    const salted = crypto().pbkdf2Sync(this.password, Buffer.from(salt, 'base64'), iterations, 32, 'sha256');
     const clientKey = hmac(salted, 'Client Key');
-    const storedKey = createHash('sha256').update(clientKey).digest();
+    const storedKey = crypto().createHash('sha256').update(clientKey).digest();
     const withoutProof = `c=biws,r=${serverNonce}`;
     const authMessage = `${this.#clientFirstBare},${serverFirst},${withoutProof}`;
     const signature = hmac(storedKey, authMessage);
@@ -155,13 +200,13 @@ class ScramClient {
       given !== undefined &&
       expected !== null &&
       Buffer.from(given, 'base64').length === expected.length &&
-      timingSafeEqual(Buffer.from(given, 'base64'), expected);
+      crypto().timingSafeEqual(Buffer.from(given, 'base64'), expected);
     if (!ok) throw new Error('SCRAM: the server signature does not match');
   }
 }
 
-const hmac = (key: Buffer, text: string) => createHmac('sha256', key).update(text).digest();
-const md5hex = (text: Buffer | string) => createHash('md5').update(text).digest('hex');
+const hmac = (key: Buffer, text: string) => crypto().createHmac('sha256', key).update(text).digest();
+const md5hex = (text: Buffer | string) => crypto().createHash('md5').update(text).digest('hex');
 
 /** What the connection is waiting for: the login to finish, or a query's answer. */
 type Waiter =
@@ -217,6 +262,7 @@ export class HeartbeatConnection {
           ['application_name', options.applicationName],
           ['client_encoding', 'UTF8'],
           ...(options.options ? [['options', options.options]] : []),
+          ...(options.replication ? [['replication', 'true']] : []),
         ];
         connection.#socket.write(
           frame(

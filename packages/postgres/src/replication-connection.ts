@@ -1,5 +1,7 @@
 import { asLsn, type Lsn, parseLsn, type Timeline } from '@patroni/ha-core';
-import pg from 'pg';
+import type pg from 'pg';
+import { connectOptionsOf, HeartbeatConnection, HeartbeatUnsupported } from './heartbeat-connection.js';
+import { newPgClient } from './pg-driver.js';
 
 export interface IdentifySystem {
   readonly systemId: string;
@@ -29,15 +31,46 @@ export function parseTimelineHistory(content: string): HistoryEntry[] {
   return entries;
 }
 
+export type Run = (command: string) => Promise<Record<string, unknown>[]>;
+
 /** A physical replication connection (`replication=true`) for IDENTIFY_SYSTEM / TIMELINE_HISTORY. */
-export async function withReplicationConnection<T>(
+export function withReplicationConnection<T>(
   config: pg.ClientConfig,
-  work: (run: (command: string) => Promise<Record<string, unknown>[]>) => Promise<T>,
+  work: (run: Run) => Promise<T>,
 ): Promise<T> {
-  const client = new pg.Client({
+  return withTextConnection({ ...config, connectionTimeoutMillis: 3000 }, work, { replication: true });
+}
+
+/**
+ * A one-off connection whose rows are read as text (cast what must not be: booleans come back 't'/'f' from
+ * the heartbeat client, true/false from node-postgres). Spoken by the heartbeat connection's client where it
+ * can log in, so a replica's timeline and divergence checks load no node-postgres; else by node-postgres.
+ */
+export async function withTextConnection<T>(
+  config: pg.ClientConfig,
+  work: (run: Run) => Promise<T>,
+  { replication = false }: { readonly replication?: boolean } = {},
+): Promise<T> {
+  let connection: HeartbeatConnection | null = null;
+  try {
+    connection = await HeartbeatConnection.open(connectOptionsOf(config, { replication }));
+  } catch (error) {
+    if (!(error instanceof HeartbeatUnsupported)) throw error;
+  }
+  if (connection !== null) {
+    const open = connection;
+    try {
+      return await work(async (command) => {
+        const { columns, rows } = await open.query(command);
+        return rows.map((row) => Object.fromEntries(columns.map((column, i) => [column, row[i] ?? null])));
+      });
+    } finally {
+      open.close();
+    }
+  }
+  const client = await newPgClient({
     ...config,
-    replication: 'true',
-    connectionTimeoutMillis: 3000,
+    ...(replication ? { replication: 'true' } : {}),
   } as pg.ClientConfig);
   client.on('error', () => undefined);
   await client.connect();
@@ -48,9 +81,7 @@ export async function withReplicationConnection<T>(
   }
 }
 
-export async function identifySystem(
-  run: (c: string) => Promise<Record<string, unknown>[]>,
-): Promise<IdentifySystem> {
+export async function identifySystem(run: Run): Promise<IdentifySystem> {
   const row = (await run('IDENTIFY_SYSTEM'))[0] ?? {};
   return {
     systemId: String(row.systemid),
@@ -59,11 +90,14 @@ export async function identifySystem(
   };
 }
 
-export async function timelineHistory(
-  run: (c: string) => Promise<Record<string, unknown>[]>,
-  timeline: Timeline,
-): Promise<HistoryEntry[]> {
+export async function timelineHistory(run: Run, timeline: Timeline): Promise<HistoryEntry[]> {
   const row = (await run(`TIMELINE_HISTORY ${timeline}`))[0] ?? {};
   const content = row.content;
-  return parseTimelineHistory(Buffer.isBuffer(content) ? content.toString('utf8') : String(content ?? ''));
+  // node-postgres parses the bytea column into a Buffer; as text it is the file itself (the walsender sends
+  // it unencoded), or hex should a server ever encode it.
+  if (Buffer.isBuffer(content)) return parseTimelineHistory(content.toString('utf8'));
+  const text = String(content ?? '');
+  return parseTimelineHistory(
+    /^\\x[0-9a-fA-F]*$/.test(text) ? Buffer.from(text.slice(2), 'hex').toString('utf8') : text,
+  );
 }

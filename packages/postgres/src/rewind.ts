@@ -8,18 +8,20 @@ import {
   type Timeline,
   type UpstreamMember,
 } from '@patroni/ha-core';
-import pg from 'pg';
+import type pg from 'pg';
 import { formatConninfo, parseConnUrl, userParams } from './conninfo.js';
 import type { PgContext } from './context.js';
 import { controlFileStamp, currentControlData, readFreshControlData } from './controldata.js';
 import { errorMessage } from './errors.js';
 import { stopPostgres } from './lifecycle.js';
+import { newPgClient } from './pg-driver.js';
 import { checkPostmaster } from './postmaster.js';
 import {
   type HistoryEntry,
   identifySystem,
   timelineHistory,
   withReplicationConnection,
+  withTextConnection,
 } from './replication-connection.js';
 import { childEnvironment, describeFailure, runCommand } from './run-command.js';
 import { pgpassFor, writePgpass } from './server-config.js';
@@ -146,13 +148,10 @@ export async function checkDivergence(
     if (local === null) return 'unknown';
     const leaderConfig = leaderClientConfig(ctx, leader, rewindUser(ctx));
     if (leaderConfig === null) return 'unknown';
-    const client = new pg.Client(leaderConfig);
-    client.on('error', () => undefined);
-    await client.connect();
-    const inRecovery = await client
-      .query<{ r: boolean }>('SELECT pg_catalog.pg_is_in_recovery() AS r')
-      .finally(() => client.end().catch(() => undefined));
-    if (inRecovery.rows[0]?.r !== false) return 'unknown';
+    const [leaderState] = await withTextConnection(leaderConfig, (run) =>
+      run('SELECT pg_catalog.pg_is_in_recovery()::text AS in_recovery'),
+    );
+    if (leaderState?.in_recovery !== 'false') return 'unknown';
     const repl = ctx.config.authentication.replication;
     const replConfig = {
       ...leaderConfig,
@@ -222,7 +221,7 @@ async function ensureSourceCheckpoint(
 ): Promise<string | null> {
   if (leader.checkpointAfterPromote === false)
     return `Waiting for checkpoint on ${leader.name} before rewind`;
-  const client = new pg.Client({ ...config, options: undefined });
+  const client = await newPgClient({ ...config, options: undefined });
   client.on('error', () => undefined);
   await client.connect();
   try {
@@ -249,7 +248,7 @@ const SOURCE_CONNECTION_ERROR =
 
 /** Patroni's check_leader_is_not_in_recovery: reachable and not in recovery; any error means no. */
 async function sourceIsPrimary(config: pg.ClientConfig): Promise<boolean> {
-  const client = new pg.Client({ ...config, options: undefined });
+  const client = await newPgClient({ ...config, options: undefined });
   client.on('error', () => undefined);
   try {
     await client.connect();

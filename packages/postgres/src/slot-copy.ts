@@ -10,12 +10,13 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import type { DesiredSlot, OperationResult, StartOptions, UpstreamMember } from '@patroni/ha-core';
-import pg from 'pg';
+import type pg from 'pg';
 import { parseConnUrl } from './conninfo.js';
 import type { PgContext } from './context.js';
 import { dataDirModes } from './data-dir.js';
 import { errorMessage } from './errors.js';
 import { startPostgres, stopPostgres } from './lifecycle.js';
+import { newPgClient } from './pg-driver.js';
 
 /** A slot read from the leader: its state file and the catalog_xmin it had. */
 export interface LeaderSlot {
@@ -53,7 +54,7 @@ export async function readLeaderSlots(
 ): Promise<LeaderSlot[]> {
   const config = leaderSlotConnection(ctx, leader);
   if (config === null) return [];
-  const client = new pg.Client(config);
+  const client = await newPgClient(config);
   client.on('error', () => undefined);
   const found: LeaderSlot[] = [];
   try {

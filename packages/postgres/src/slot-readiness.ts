@@ -1,7 +1,7 @@
 import type { UpstreamMember } from '@patroni/ha-core';
-import pg from 'pg';
 import type { PgContext } from './context.js';
 import { errorMessage } from './errors.js';
+import { newPgClient } from './pg-driver.js';
 import { leaderSlotConnection } from './slot-copy.js';
 
 /**
@@ -61,7 +61,7 @@ export async function checkLogicalSlotsReadiness(
     const config = leaderSlotConnection(ctx, leader);
     if (config === null) return;
     const unknown = [...pending].filter(([, xmin]) => xmin === null).map(([name]) => name);
-    const client = new pg.Client(config);
+    const client = await newPgClient(config);
     client.on('error', () => undefined);
     let rows: { slot_name: string; catalog_xmin: string | null }[];
     try {

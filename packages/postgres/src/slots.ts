@@ -3,6 +3,7 @@ import { formatLsn } from '@patroni/ha-core';
 import type { PgContext, PostgresRole } from './context.js';
 import { errorMessage } from './errors.js';
 import { checkLogicalSlotsReadiness } from './slot-readiness.js';
+import { sqlLiteral } from './sql-literal.js';
 
 export interface ExistingSlot {
   slot_name: string;
@@ -115,14 +116,13 @@ export function planSlotChanges(
   return { drop, create, advance, reasons };
 }
 
-async function inDatabase<T>(
-  ctx: PgContext,
-  database: string | undefined,
-  work: (q: (sql: string, p: unknown[]) => Promise<unknown>) => Promise<T>,
-): Promise<T> {
-  if (database === undefined || database === ctx.config.database)
-    return work((sql, params) => ctx.query(sql, params));
-  return ctx.withConnection((client) => work((sql, params) => client.query(sql, params)), { database });
+/**
+ * Runs `sql` in `database` (default: the local connection's). Values are in the text (sqlLiteral), so in the
+ * default database it runs on the heartbeat connection and a replica needs no node-postgres.
+ */
+async function inDatabase(ctx: PgContext, database: string | undefined, sql: string): Promise<unknown> {
+  if (database === undefined || database === ctx.config.database) return ctx.query(sql);
+  return ctx.withConnection((client) => client.query(sql), { database });
 }
 
 const lsnBytes = (expr: string) => `pg_catalog.pg_wal_lsn_diff(${expr}, '0/0')::bigint`;
@@ -184,29 +184,24 @@ async function readSlots(ctx: PgContext): Promise<{ existing: ExistingSlot[]; fa
 
 async function dropSlot(ctx: PgContext, slot: ExistingSlot | undefined, name: string, reason?: string) {
   ctx.logger.info(reason ?? `Trying to drop unknown replication slot '${name}'`);
-  await inDatabase(ctx, slot?.database ?? undefined, (q) =>
-    q(
-      'SELECT pg_catalog.pg_drop_replication_slot(slot_name) FROM pg_catalog.pg_replication_slots WHERE slot_name = $1 AND NOT active',
-      [name],
-    ),
+  await inDatabase(
+    ctx,
+    slot?.database ?? undefined,
+    `SELECT pg_catalog.pg_drop_replication_slot(slot_name) FROM pg_catalog.pg_replication_slots WHERE slot_name = ${sqlLiteral(name)} AND NOT active`,
   ).catch((error) => ctx.logger.error(`Failed to drop replication slot '${name}': ${errorMessage(error)}`));
 }
 
 async function createSlot(ctx: PgContext, name: string, want: DesiredSlot): Promise<void> {
+  const slot = sqlLiteral(name);
+  const absent = `WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_replication_slots WHERE slot_name = ${slot})`;
   try {
     if (want.type === 'physical')
-      await ctx.query(
-        `SELECT pg_catalog.pg_create_physical_replication_slot($1, true)
-         WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_replication_slots WHERE slot_name = $1)`,
-        [name],
-      );
+      await ctx.query(`SELECT pg_catalog.pg_create_physical_replication_slot(${slot}, true) ${absent}`);
     else
-      await inDatabase(ctx, want.database, (q) =>
-        q(
-          `SELECT pg_catalog.pg_create_logical_replication_slot($1, $2)
-           WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_replication_slots WHERE slot_name = $1)`,
-          [name, want.plugin],
-        ),
+      await inDatabase(
+        ctx,
+        want.database,
+        `SELECT pg_catalog.pg_create_logical_replication_slot(${slot}, ${want.plugin === undefined ? 'NULL' : sqlLiteral(want.plugin)}) ${absent}`,
       );
   } catch (error) {
     ctx.logger.error(`Failed to create replication slot '${name}': ${errorMessage(error)}`);
@@ -277,8 +272,10 @@ export async function syncReplicationSlots(
   for (const name of plan.advance) {
     const want = desired.slots[name] as DesiredSlot;
     const lsn = formatLsn(want.lsn ?? 0);
-    await inDatabase(ctx, want.type === 'logical' ? want.database : undefined, (q) =>
-      q('SELECT pg_catalog.pg_replication_slot_advance($1, $2::pg_lsn)', [name, lsn]),
+    await inDatabase(
+      ctx,
+      want.type === 'logical' ? want.database : undefined,
+      `SELECT pg_catalog.pg_replication_slot_advance(${sqlLiteral(name)}, ${sqlLiteral(lsn)}::pg_lsn)`,
     ).catch((error) =>
       ctx.logger.error(
         `Error while advancing replication slot ${name} to position '${lsn}': ${errorMessage(error)}`,

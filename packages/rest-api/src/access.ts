@@ -2,7 +2,6 @@
  * Access control for unsafe endpoints (rest-api.md §3.1), in Patroni's order: IP allow-list, client
  * certificate, HTTP Basic auth. Returns the refusal to send, or null to proceed.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { BlockList, isIP } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Cluster, Logger } from '@patroni/ha-core';
@@ -103,14 +102,17 @@ async function isMemberAddress(client: string, cluster: Cluster | null): Promise
   return false;
 }
 
+// node:crypto (~0.5 MiB RSS) only once a request must be checked against a password.
+const crypto = () => process.getBuiltinModule('node:crypto');
+
 function digest(text: string): Buffer {
-  return createHash('sha256').update(text).digest();
+  return crypto().createHash('sha256').update(text).digest();
 }
 
 /** Constant-time comparison of the `Authorization` value against `Basic base64(user:password)`. */
 export function basicAuthMatches(header: string, expectedToken: string): boolean {
   if (!header.startsWith('Basic ')) return false;
-  return timingSafeEqual(digest(header.slice(6)), digest(expectedToken));
+  return crypto().timingSafeEqual(digest(header.slice(6)), digest(expectedToken));
 }
 
 export class AccessControl {

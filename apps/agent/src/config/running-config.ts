@@ -1,7 +1,7 @@
 import { readFile, readlink } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
-import pg from 'pg';
+import type pg from 'pg';
 import { type Conninfo, parseConninfo } from './conninfo.js';
 import type { Tree } from './deep-merge.js';
 import type { Env } from './load-config.js';
@@ -119,7 +119,8 @@ interface InstanceFacts {
 }
 
 async function readInstance(config: pg.ClientConfig): Promise<InstanceFacts> {
-  const client = new pg.Client(config);
+  const { default: driver } = await import('pg');
+  const client = new driver.Client(config);
   client.on('error', () => undefined);
   try {
     await client.connect();
