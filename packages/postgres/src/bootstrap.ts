@@ -2,7 +2,6 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { OperationResult } from '@patroni/ha-core';
-import type pg from 'pg';
 import type { BootstrapConfig, ConnectionUser } from './config.js';
 import { writeRecoverySignal } from './config-files.js';
 import { formatConninfo, userParams } from './conninfo.js';
@@ -10,9 +9,11 @@ import type { PgContext } from './context.js';
 import { inspectDataDirectory } from './data-dir.js';
 import { errorMessage } from './errors.js';
 import { INITDB_FORBIDDEN, keyValueArgs, renderLongOptions } from './options.js';
+import type { Run } from './replication-connection.js';
 import { childEnvironment, describeFailure, runCommand } from './run-command.js';
 import { writePgpass } from './server-config.js';
 import { shellSplit } from './shell-split.js';
+import { sqlIdentifier, sqlLiteral } from './sql-literal.js';
 
 const CUSTOM_METHOD_SKIP = new Set([
   'command',
@@ -107,17 +108,17 @@ export async function bootstrapCluster(ctx: PgContext, signal: AbortSignal): Pro
 
 /** Create-or-alter a role without letting the password reach the server log (postgres.md §5.3). */
 export async function createOrAlterRole(
-  client: pg.Client,
+  run: Run,
   name: string,
   password: string | null,
   options: readonly string[],
 ): Promise<void> {
   const opts = options.map((o) => o.toUpperCase());
   if (!opts.includes('LOGIN') && !opts.includes('NOLOGIN')) opts.push('LOGIN');
-  if (password !== null) opts.push(`PASSWORD ${client.escapeLiteral(password)}`);
-  const exists = await client.query('SELECT 1 FROM pg_catalog.pg_authid WHERE rolname = $1', [name]);
-  const verb = exists.rowCount ? 'ALTER' : 'CREATE';
-  await client.query(`${verb} ROLE ${client.escapeIdentifier(name)} WITH ${opts.join(' ')}`);
+  if (password !== null) opts.push(`PASSWORD ${sqlLiteral(password)}`);
+  const exists = await run(`SELECT 1 FROM pg_catalog.pg_authid WHERE rolname = ${sqlLiteral(name)}`);
+  const verb = exists.length > 0 ? 'ALTER' : 'CREATE';
+  await run(`${verb} ROLE ${sqlIdentifier(name)} WITH ${opts.join(' ')}`);
 }
 
 const REWIND_FUNCTIONS = [
@@ -127,19 +128,19 @@ const REWIND_FUNCTIONS = [
   'pg_catalog.pg_read_binary_file(text, bigint, bigint, boolean)',
 ];
 
-async function createUsers(ctx: PgContext, client: pg.Client, version: number): Promise<void> {
+async function createUsers(ctx: PgContext, run: Run, version: number): Promise<void> {
   const { superuser, replication, rewind } = ctx.config.authentication;
-  await client.query(
+  await run(
     "SET log_statement TO 'none'; SET log_min_duration_statement TO -1; SET log_min_error_statement TO 'log'; SET synchronous_commit TO 'local'",
   );
   if (replication.username !== superuser.username)
-    await createOrAlterRole(client, replication.username, replication.password, ['REPLICATION']);
+    await createOrAlterRole(run, replication.username, replication.password, ['REPLICATION']);
   if (rewind && version >= 110000 && rewind.username !== superuser.username) {
-    await createOrAlterRole(client, rewind.username, rewind.password, []);
+    await createOrAlterRole(run, rewind.username, rewind.password, []);
     for (const fn of REWIND_FUNCTIONS)
-      await client.query(`GRANT EXECUTE ON FUNCTION ${fn} TO ${client.escapeIdentifier(rewind.username)}`);
+      await run(`GRANT EXECUTE ON FUNCTION ${fn} TO ${sqlIdentifier(rewind.username)}`);
   }
-  await client.query('RESET log_statement; RESET log_min_duration_statement; RESET log_min_error_statement');
+  await run('RESET log_statement; RESET log_min_duration_statement; RESET log_min_error_statement');
 }
 
 async function runPostBootstrapScript(
@@ -172,11 +173,11 @@ async function runPostBootstrapScript(
 export async function postBootstrap(ctx: PgContext, signal: AbortSignal): Promise<OperationResult> {
   try {
     const version = await ctx.binaries.serverVersion();
-    await ctx.withConnection(async (client) => {
+    await ctx.withConnection(async (run) => {
       const su = ctx.config.authentication.superuser;
       if (su.password !== null) {
-        await client.query("SET log_statement TO 'none'");
-        await createOrAlterRole(client, su.username, su.password, ['SUPERUSER']);
+        await run("SET log_statement TO 'none'");
+        await createOrAlterRole(run, su.username, su.password, ['SUPERUSER']);
       }
     });
     const script = ctx.deps.bootstrap?.postBootstrap;
@@ -184,7 +185,7 @@ export async function postBootstrap(ctx: PgContext, signal: AbortSignal): Promis
       const result = await runPostBootstrapScript(ctx, script, signal);
       if (!result.ok) return result;
     }
-    await ctx.withConnection((client) => createUsers(ctx, client, version));
+    await ctx.withConnection((run) => createUsers(ctx, run, version));
     if (ctx.deps.bootstrap?.hasUsers)
       ctx.logger.error(
         'User creation is not be supported starting from v4.0.0. Please use "bootstrap.post_bootstrap" script to create users.',

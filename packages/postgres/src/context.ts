@@ -22,6 +22,7 @@ import {
 } from './heartbeat-connection.js';
 import { newPgClient } from './pg-driver.js';
 import type { PostmasterCheck } from './postmaster.js';
+import { type Run, withTextConnection } from './replication-connection.js';
 import { LogicalSlotAdvancer } from './slot-advance.js';
 import type { ObservedSlots } from './slots.js';
 
@@ -267,16 +268,12 @@ export class PgContext {
     heartbeat?.then((c) => c.close()).catch(() => undefined);
   }
 
-  /** A one-off connection without statement timeout (CHECKPOINT, role creation). */
-  async withConnection<T>(work: (client: pg.Client) => Promise<T>, config: pg.ClientConfig = {}): Promise<T> {
-    const client = await newPgClient({ ...this.localConnection('Patroni'), options: undefined, ...config });
-    client.on('error', () => undefined);
-    await client.connect();
-    try {
-      return await work(client);
-    } finally {
-      await client.end().catch(() => undefined);
-    }
+  /**
+   * A one-off connection without statement timeout (CHECKPOINT, role creation), its rows as text: on the
+   * heartbeat client where it can log in, else on node-postgres (withTextConnection).
+   */
+  withConnection<T>(work: (run: Run) => Promise<T>, config: pg.ClientConfig = {}): Promise<T> {
+    return withTextConnection({ ...this.localConnection('Patroni'), options: undefined, ...config }, work);
   }
 
   async closeConnection(): Promise<void> {

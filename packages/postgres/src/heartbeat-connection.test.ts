@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { freePort, makeTempDir } from '@patroni/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createOrAlterRole } from './bootstrap.js';
 import { parsePostgresqlConfig } from './config.js';
 import { PgContext } from './context.js';
 import {
@@ -13,8 +14,8 @@ import {
 import { STATUS_QUERY } from './observe.js';
 import type { PostgresManager } from './postgres-manager.js';
 import { makeTestServer, sqlOn, TEST_AUTH } from './real-server.test-support.js';
-import { identifySystem, withReplicationConnection } from './replication-connection.js';
-import { sqlLiteral } from './sql-literal.js';
+import { identifySystem, type Run, withReplicationConnection } from './replication-connection.js';
+import { sqlIdentifier, sqlLiteral } from './sql-literal.js';
 
 // A real server whose pg_hba.conf gives each login method a user of its own (md5, password, scram), trust
 // over the unix socket: the heartbeat connection logs in with each, and says which it cannot.
@@ -211,19 +212,41 @@ describe('PgContext.query', () => {
   it('reads values written with sqlLiteral back unchanged, whatever standard_conforming_strings says', async () => {
     const ctx = context({});
     const values = ["it's", "back\\slash \\'", "E'x'", 'p\u00e4ss\u00a0word', '$1 ; --'];
+    const check = (engine: string) => async (run: Run) => {
+      for (const conforming of ['on', 'off']) {
+        await run(`SET standard_conforming_strings = ${conforming}`);
+        for (const value of values) {
+          const [row] = await run(`SELECT ${sqlLiteral(value)} AS v`);
+          expect(row?.v, `${value} (${engine}, standard_conforming_strings ${conforming})`).toBe(value);
+        }
+      }
+    };
     try {
-      for (const conforming of ['on', 'off'])
-        await ctx.withConnection(async (client) => {
-          await client.query(`SET standard_conforming_strings = ${conforming}`);
-          for (const value of values) {
-            const { rows } = await client.query(`SELECT ${sqlLiteral(value)} AS v`);
-            expect(rows[0]?.v, `${value} with standard_conforming_strings ${conforming}`).toBe(value);
-          }
-        });
+      await ctx.withConnection(check('heartbeat client'));
+      // A setting the heartbeat client does not know sends the connection to node-postgres.
+      await ctx.withConnection(check('node-postgres'), { keepAlive: true });
       expect(() => sqlLiteral('a\0b')).toThrow(/NUL/);
     } finally {
       await ctx.closeConnection();
     }
+  });
+
+  it('creates, then alters, a role whose name and password need quoting', async () => {
+    const ctx = context({});
+    const name = 'odd "role" \\ name';
+    await ctx.withConnection((run) => createOrAlterRole(run, name, "pa'ss\\word", ['replication']));
+    // The password arrived as written: the role logs in with it.
+    expect((await (await open({ user: name, password: "pa'ss\\word" })).query('SELECT 1')).rows).toEqual([
+      ['1'],
+    ]);
+    await ctx.withConnection((run) => createOrAlterRole(run, name, 'second', ['NOLOGIN']));
+    const [role] = await sqlOn<{ rolcanlogin: boolean; rolreplication: boolean }>(
+      port,
+      `SELECT rolcanlogin, rolreplication FROM pg_catalog.pg_roles WHERE rolname = ${sqlLiteral(name)}`,
+    );
+    // Altered, not created again: REPLICATION stays, LOGIN went.
+    expect(role).toEqual({ rolcanlogin: false, rolreplication: true });
+    await sqlOn(port, `DROP ROLE ${sqlIdentifier(name)}`);
   });
 });
 

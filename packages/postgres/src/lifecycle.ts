@@ -201,7 +201,7 @@ export async function stopPostgres(ctx: PgContext, options: StopOptions): Promis
   }
   if (options.checkpoint && options.mode !== 'immediate' && ctx.state !== 'starting') {
     await ctx
-      .withConnection((client) => client.query('CHECKPOINT'), { options: '-c statement_timeout=0' })
+      .withConnection((run) => run('CHECKPOINT'), { options: '-c statement_timeout=0' })
       .catch((error) => ctx.logger.debug(`CHECKPOINT before stop failed: ${errorMessage(error)}`));
   }
   if (ctx.state !== 'restarting') ctx.state = 'stopping';

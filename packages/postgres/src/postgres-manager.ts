@@ -183,7 +183,7 @@ export class PostgresManager implements PostgresPort {
 
   async checkpoint(): Promise<OperationResult> {
     try {
-      await this.ctx.withConnection((client) => client.query('CHECKPOINT'), {
+      await this.ctx.withConnection((run) => run('CHECKPOINT'), {
         options: '-c statement_timeout=0',
       });
       return { ok: true };

@@ -122,7 +122,7 @@ export function planSlotChanges(
  */
 async function inDatabase(ctx: PgContext, database: string | undefined, sql: string): Promise<unknown> {
   if (database === undefined || database === ctx.config.database) return ctx.query(sql);
-  return ctx.withConnection((client) => client.query(sql), { database });
+  return ctx.withConnection((run) => run(sql), { database });
 }
 
 const lsnBytes = (expr: string) => `pg_catalog.pg_wal_lsn_diff(${expr}, '0/0')::bigint`;

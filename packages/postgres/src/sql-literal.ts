@@ -7,3 +7,9 @@ export function sqlLiteral(value: string): string {
   if (value.includes('\0')) throw new Error('an SQL string cannot contain NUL');
   return `E'${value.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`;
 }
+
+/** `name` as a quoted SQL identifier (double quotes doubled), as node-postgres's escapeIdentifier. */
+export function sqlIdentifier(name: string): string {
+  if (name.includes('\0')) throw new Error('an SQL identifier cannot contain NUL');
+  return `"${name.replaceAll('"', '""')}"`;
+}
