@@ -1,3 +1,4 @@
+import type { LookupOptions } from 'node:dns';
 import { join } from 'node:path';
 import { freePort, makeTempDir } from '@patroni/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +10,7 @@ import {
   HeartbeatConnection,
   type HeartbeatConnectOptions,
   HeartbeatUnsupported,
+  loopbackLookup,
   ServerError,
 } from './heartbeat-connection.js';
 import { STATUS_QUERY } from './observe.js';
@@ -102,6 +104,23 @@ describe('HeartbeatConnection', () => {
       const c = await open(over);
       expect((await c.query('SELECT current_user AS u')).rows).toEqual([[over.user ?? 'postgres']]);
     }
+  });
+
+  it('reaches localhost on the loopback interface without asking the resolver', async () => {
+    const connection = await open({ host: 'localhost' });
+    expect((await connection.query('SELECT 1')).rows).toEqual([['1']]);
+    const answer = (options: LookupOptions) =>
+      new Promise<unknown>((resolve, reject) =>
+        loopbackLookup('localhost', options, (error, address, family) =>
+          error ? reject(error) : resolve(family === undefined ? address : [address, family]),
+        ),
+      );
+    expect(await answer({ all: true })).toEqual([
+      { address: '127.0.0.1', family: 4 },
+      { address: '::1', family: 6 },
+    ]);
+    expect(await answer({ family: 6 })).toEqual(['::1', 6]);
+    expect(await answer({})).toEqual(['127.0.0.1', 4]);
   });
 
   it("rejects a wrong password with the server's message", async () => {

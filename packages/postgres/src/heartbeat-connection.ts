@@ -1,4 +1,4 @@
-import { connect, type Socket } from 'node:net';
+import { connect, type LookupFunction, type Socket } from 'node:net';
 import type pg from 'pg';
 
 // node:crypto costs ~0.5 MiB RSS; a trust login never needs it.
@@ -26,6 +26,27 @@ export interface HeartbeatConnectOptions {
   readonly replication?: boolean;
   readonly connectTimeoutMs: number;
 }
+
+const LOOPBACK = [
+  { address: '127.0.0.1', family: 4 },
+  { address: '::1', family: 6 },
+] as const;
+
+/**
+ * `localhost` is the loopback interface (RFC 6761 §6.3), IPv4 first then IPv6 (connect tries the next one
+ * when the first is refused): the local connection skips the resolver, whose getaddrinfo() call (libuv's
+ * thread pool, the NSS modules) costs an agent ~0.9 MiB RSS when nothing else resolves names.
+ */
+export const loopbackLookup: LookupFunction = (_hostname, options, callback) => {
+  const family = options.family === 'IPv4' ? 4 : options.family === 'IPv6' ? 6 : options.family;
+  const addresses = LOOPBACK.filter((a) => !family || a.family === family);
+  if (options.all)
+    callback(
+      null,
+      addresses.map((a) => ({ ...a })),
+    );
+  else callback(null, addresses[0]?.address ?? '127.0.0.1', addresses[0]?.family ?? 4);
+};
 
 /** The server asked for something this client does not speak (TLS, GSSAPI, a password it was not given). */
 export class HeartbeatUnsupported extends Error {}
@@ -235,7 +256,11 @@ export class HeartbeatConnection {
   ) {
     const target = options.host.startsWith('/')
       ? { path: `${options.host}/.s.PGSQL.${options.port}` }
-      : { host: options.host, port: options.port };
+      : {
+          host: options.host,
+          port: options.port,
+          ...(options.host.toLowerCase() === 'localhost' ? { lookup: loopbackLookup } : {}),
+        };
     this.#socket = connect({
       ...target,
       onread: { buffer: readBuffer, callback: (n) => this.#onBytes(readBuffer.subarray(0, n)) },
