@@ -23,8 +23,10 @@ export interface HaFigures {
   idleCpuPercent?: number;
   /** The same plus the CPU of the short-lived commands it ran and reaped (pg_controldata, ...). */
   idleCpuWithChildrenPercent?: number;
-  /** Mean VmRSS of the agent processes at the end of the idle window, MiB. */
+  /** VmRSS of the agent processes (read every 5 s) averaged over the idle window, mean over the agents, MiB. */
   idleRssMiB?: number;
+  /** The highest of those readings, mean over the agents, MiB. */
+  idleRssPeakMiB?: number;
   /** etcd messages received per second over the idle window, divided by the number of agents. */
   dcsRequestsPerSecPerAgent?: number;
   /** The writer's outage window (through HAProxy) around POST /switchover. */
@@ -156,7 +158,22 @@ export const METRICS: readonly MetricSpec[] = [
     digits: 3,
     target: '≤ 1x',
   },
-  { key: 'idleRssMiB', label: 'RSS per agent', unit: 'MiB', scale: 1, digits: 1, target: '≤ 1x' },
+  {
+    key: 'idleRssMiB',
+    label: 'RSS per agent (mean over window)',
+    unit: 'MiB',
+    scale: 1,
+    digits: 1,
+    target: '≤ 1x',
+  },
+  {
+    key: 'idleRssPeakMiB',
+    label: 'RSS per agent (peak in window)',
+    unit: 'MiB',
+    scale: 1,
+    digits: 1,
+    target: '',
+  },
   {
     key: 'dcsRequestsPerSecPerAgent',
     label: 'DCS requests per agent',

@@ -11,7 +11,13 @@ import { startWriter, timeUntilWritable, type Writer, type WriterReport } from '
 import { allStreaming, elapsedUntil, nowMs, streamsFromLeader } from './cluster-probes.js';
 import { etcdReceivedMessages, leaseSecondsLeft, messageDelta, readLeaderKey } from './etcd-probe.js';
 import type { HaFigures, Implementation } from './ha-figures.js';
-import { cpuPercentOfCore, type ProcUsage, readProcUsage } from './proc-usage.js';
+import {
+  cpuPercentOfCore,
+  type ProcUsage,
+  readProcUsage,
+  readRssBytes,
+  rssOverWindow,
+} from './proc-usage.js';
 
 export interface HaScenarioOptions {
   readonly implementation: Implementation;
@@ -109,6 +115,8 @@ export async function runHaScenario(options: HaScenarioOptions): Promise<HaFigur
   return figures;
 }
 
+const RSS_READING_INTERVAL_MS = 5000;
+
 /** CPU and RSS of each agent process and etcd's request rate over an idle window (no writer, no HAProxy). */
 async function measureIdle(
   cluster: PythonPatroniCluster,
@@ -122,7 +130,16 @@ async function measureIdle(
   const before = pids.map(readProcUsage);
   const messagesBefore = await etcdReceivedMessages(etcdEndpoint);
   const startedMs = nowMs();
-  await sleep(options.idleS * 1000);
+  // RSS every few seconds: its mean over the window is the figure, its peak is shown beside it.
+  const rssReadings: number[][] = pids.map(() => []);
+  const deadline = startedMs + options.idleS * 1000;
+  while (nowMs() < deadline) {
+    await sleep(Math.min(RSS_READING_INTERVAL_MS, Math.max(0, deadline - nowMs())));
+    pids.forEach((pid, i) => {
+      const bytes = readRssBytes(pid);
+      if (bytes !== undefined) rssReadings[i]?.push(bytes);
+    });
+  }
   const after = pids.map(readProcUsage);
   const messages = messageDelta(messagesBefore, await etcdReceivedMessages(etcdEndpoint));
   const elapsedMs = nowMs() - startedMs;
@@ -135,7 +152,8 @@ async function measureIdle(
   const figures = {
     idleCpuPercent: mean(pairs.map(([b, a]) => cpuPercentOfCore(b, a, elapsedMs))),
     idleCpuWithChildrenPercent: mean(pairs.map(([b, a]) => cpuPercentOfCore(b, a, elapsedMs, true))),
-    idleRssMiB: mean(pairs.map(([, a]) => a.rssBytes / 1024 / 1024)),
+    idleRssMiB: mean(rssReadings.map((readings) => rssOverWindow(readings).meanMiB)),
+    idleRssPeakMiB: mean(rssReadings.map((readings) => rssOverWindow(readings).peakMiB)),
     dcsRequestsPerSecPerAgent: messages.total / (elapsedMs / 1000) / pids.length,
   };
   const perMethod = Object.entries(messages.byMethod)
@@ -143,7 +161,7 @@ async function measureIdle(
     .join(', ');
   options.log(
     `idle ${options.idleS} s: CPU ${figures.idleCpuPercent.toFixed(3)} % ` +
-      `(with child commands ${figures.idleCpuWithChildrenPercent.toFixed(3)} %) RSS ${figures.idleRssMiB.toFixed(1)} MiB ` +
+      `(with child commands ${figures.idleCpuWithChildrenPercent.toFixed(3)} %) RSS ${figures.idleRssMiB.toFixed(1)} MiB (peak ${figures.idleRssPeakMiB.toFixed(1)}) ` +
       `DCS ${figures.dcsRequestsPerSecPerAgent.toFixed(2)} req/s per agent (${perMethod})`,
   );
   return figures;

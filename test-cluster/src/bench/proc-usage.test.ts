@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cpuPercentOfCore, readProcUsage } from './proc-usage.js';
+import { cpuPercentOfCore, readProcUsage, readRssBytes, rssOverWindow } from './proc-usage.js';
 
 /** Spins on this thread for `ms` of CPU time. */
 function burn(ms: number): void {
@@ -38,5 +38,14 @@ describe('readProcUsage', () => {
 
   it('is undefined for a process that is gone', () => {
     expect(readProcUsage(2 ** 22 + 12345)).toBeUndefined();
+  });
+
+  it("reads this process's RSS, and sums readings up as mean and peak", () => {
+    const rss = readRssBytes(process.pid);
+    expect(rss).toBeGreaterThan(10 * 1024 * 1024);
+    expect(readRssBytes(2 ** 22 + 12345)).toBeUndefined();
+    const mib = 1024 * 1024;
+    expect(rssOverWindow([58 * mib, 60 * mib, 59 * mib])).toEqual({ meanMiB: 59, peakMiB: 60 });
+    expect(() => rssOverWindow([])).toThrow(/no RSS reading/);
   });
 });

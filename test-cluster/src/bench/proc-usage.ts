@@ -35,6 +35,26 @@ export function readProcUsage(pid: number): ProcUsage | undefined {
   }
 }
 
+/** VmRSS of a process in bytes; undefined when it is gone. */
+export function readRssBytes(pid: number): number | undefined {
+  try {
+    const kb = Number(/^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+    return Number.isFinite(kb) ? kb * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Mean and peak of one process's RSS readings over a window, MiB. A V8 heap's RSS saws up and down by about a
+ * MiB between collections (CPython's stays flat), so one reading at the end of the window says little.
+ */
+export function rssOverWindow(readings: readonly number[]): { meanMiB: number; peakMiB: number } {
+  if (readings.length === 0) throw new Error('no RSS reading in the window');
+  const mib = readings.map((bytes) => bytes / 1024 / 1024);
+  return { meanMiB: mib.reduce((sum, v) => sum + v, 0) / mib.length, peakMiB: Math.max(...mib) };
+}
+
 /** The sum of the first schedstat field (time on CPU, ns) over the process's threads. */
 function threadsCpuNs(pid: number): number | undefined {
   try {
