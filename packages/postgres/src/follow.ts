@@ -8,6 +8,7 @@ import type { PgContext } from './context.js';
 import { readFreshControlData } from './controldata.js';
 import { checkPostmaster, type PostmasterCheck } from './postmaster.js';
 import { configPaths, pgpassFor, recoveryParameters, writePgpass } from './server-config.js';
+import { sqlLiteral } from './sql-literal.js';
 
 interface SettingRow {
   name: string;
@@ -25,8 +26,8 @@ const COMPARED = [
   'recovery_target_timeline',
 ];
 
-// Without parameters, so it can run on the heartbeat connection (the names are ours: no quoting needed).
-const COMPARED_SETTINGS_QUERY = `SELECT name, setting, context FROM pg_catalog.pg_settings WHERE name IN (${COMPARED.map((name) => `'${name}'`).join(', ')})`;
+// The names in the text, so it can run on the heartbeat connection (no parameters there).
+const COMPARED_SETTINGS_QUERY = `SELECT name, setting, context FROM pg_catalog.pg_settings WHERE name IN (${COMPARED.map(sqlLiteral).join(', ')})`;
 
 function sameValue(name: string, current: string, desired: string): boolean {
   if (name === 'primary_conninfo') {

@@ -5,11 +5,12 @@ import type pg from 'pg';
 const crypto = () => process.getBuiltinModule('node:crypto');
 
 /**
- * The status query's own connection: PostgreSQL's frontend/backend protocol (v3) spoken directly for
- * simple queries with text results. The HA loop asks one query every loop_wait; node-postgres's generic
- * machinery (query objects, type parsers, stream events) costs several times the query itself at that pace.
- * Only what a local superuser login needs: a unix socket or TCP without TLS; trust, password, md5 or
- * SCRAM-SHA-256. Anything else is `HeartbeatUnsupported`, and the caller uses node-postgres instead.
+ * The agent's own PostgreSQL client: the frontend/backend protocol (v3) spoken directly for simple queries
+ * with text results. Named for its first job, the status query (one every loop_wait, where node-postgres's
+ * generic machinery costs several times the query itself); it now also serves the other local queries and
+ * the one-off connections (withTextConnection), so an agent in steady state never loads node-postgres.
+ * Only what those logins need: a unix socket or TCP without TLS; trust, password, md5 or SCRAM-SHA-256;
+ * optionally `replication=true`. Anything else is `HeartbeatUnsupported`, and the caller uses node-postgres.
  */
 
 export interface HeartbeatConnectOptions {

@@ -148,10 +148,7 @@ export async function checkDivergence(
     if (local === null) return 'unknown';
     const leaderConfig = leaderClientConfig(ctx, leader, rewindUser(ctx));
     if (leaderConfig === null) return 'unknown';
-    const [leaderState] = await withTextConnection(leaderConfig, (run) =>
-      run('SELECT pg_catalog.pg_is_in_recovery()::text AS in_recovery'),
-    );
-    if (leaderState?.in_recovery !== 'false') return 'unknown';
+    if (!(await leaderIsPrimary(leaderConfig))) return 'unknown';
     const repl = ctx.config.authentication.replication;
     const replConfig = {
       ...leaderConfig,
@@ -246,19 +243,17 @@ async function ensureSourceCheckpoint(
 const SOURCE_CONNECTION_ERROR =
   /could not connect to server|connection to server .* failed|server closed the connection unexpectedly|terminating connection/i;
 
+/** Whether the server `config` reaches is out of recovery; a connection or query error is thrown. */
+async function leaderIsPrimary(config: pg.ClientConfig): Promise<boolean> {
+  const [row] = await withTextConnection(config, (run) =>
+    run('SELECT pg_catalog.pg_is_in_recovery()::text AS in_recovery'),
+  );
+  return row?.in_recovery === 'false';
+}
+
 /** Patroni's check_leader_is_not_in_recovery: reachable and not in recovery; any error means no. */
-async function sourceIsPrimary(config: pg.ClientConfig): Promise<boolean> {
-  const client = await newPgClient({ ...config, options: undefined });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    const recovery = await client.query<{ r: boolean }>('SELECT pg_catalog.pg_is_in_recovery() AS r');
-    return recovery.rows[0]?.r === false;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+function sourceIsPrimary(config: pg.ClientConfig): Promise<boolean> {
+  return leaderIsPrimary({ ...config, options: undefined }).catch(() => false);
 }
 
 /** pg_rewind against the leader (postgres.md §7.4). */

@@ -106,17 +106,19 @@ export class Etcd3Kv implements DcsKv {
    * prefix is read. `consistent` (patronictl) always reads etcd.
    */
   async readAll(options: { consistent: boolean }): Promise<KvSnapshot> {
-    if (!options.consistent && this.#cache.ready) {
-      if (
-        !this.#cacheShowsOurLeaderKey() ||
-        ((await this.#leaderKeyAgreesWithCache()) && this.#cache.ready)
-      ) {
-        const nodes = this.#cache.nodes();
-        this.#lastReadKeys = nodes.map((node) => node.key);
-        return { nodes };
-      }
+    if (!options.consistent && (await this.#cacheMayAnswer())) {
+      const nodes = this.#cache.nodes();
+      this.#lastReadKeys = nodes.map((node) => node.key);
+      return { nodes };
     }
     return this.#readRange(options);
+  }
+
+  /** The cache is confirmed and, when it shows our lock, etcd still holds that very key (cache intact after the read). */
+  async #cacheMayAnswer(): Promise<boolean> {
+    if (!this.#cache.ready) return false;
+    if (!this.#cacheShowsOurLeaderKey()) return true;
+    return (await this.#leaderKeyAgreesWithCache()) && this.#cache.ready;
   }
 
   /** Reads the leader key alone from etcd: true when it is what the cache holds (value, revision, lease). */
